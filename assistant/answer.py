@@ -1,0 +1,178 @@
+"""Passages -> a short extractive answer whose every sentence is a verified quote.
+
+The answerer splits retrieved passages into sentences, scores each by how much
+of the question's (idf-weighted, stemmed) vocabulary it covers, by the rank of
+its passage and by exact identifiers it shares with the question, then quotes
+the best few. Each quote becomes a ``Citation`` with its span in the cleaned
+document text. It refuses when the evidence is weak (see ``Evidence``).
+
+>>> answerer = ExtractiveAnswerer(Vocabulary.from_texts(["Dysprosium oxide needs a licence."]))
+>>> p = Passage("c1", "d", "corpus/d.md", "D", "Dysprosium oxide needs a licence.", 0, 33, rank=1, dense=0.7, score=1)
+>>> answerer.compose("Does dysprosium oxide need a licence?", [p]).sentences[0].text
+'Dysprosium oxide needs a licence.'
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from assistant.keyword import identifier_tokens
+from assistant.schema import Citation, Passage
+
+STOPWORDS = set(
+    """a an the of to in on for and or but is are was were be been being do does did can could will would shall should
+    may might must we our us you your i me my it its they them their this that these those what which who whom whose
+    when where why how as at by from with about into over under than then there here if so not no yes any all some
+    still yet now currently today please tell know need want get got going also just only even more most very much
+    many such own same other again further once whether thing things stuff anything something does hey hi ok okay""".split()
+)
+WORD = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*", re.I)
+SENTENCE_BREAK = re.compile(r"(?<=[.!?…])[\"”’)]*\s+(?=[\"“‘(\[]?[A-Z0-9])|\n+")
+ABBREVIATIONS = re.compile(r"\b(?:No|Ann|Art|Arts|e\.g|i\.e|U\.S|Mr|Ms|Dr|St|Co|Inc|Ltd|vs|approx|para|cf|Fig|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.$", re.I)
+BOILERPLATE = re.compile(r"lodestone digest|not the official text|^sources?\b|^https?://", re.I)
+
+
+def terms(text: str) -> list[str]:
+    words = [w.lower() for w in WORD.findall(text)]
+    return [_stem(w) for w in words if w not in STOPWORDS and len(w) > 1] + identifier_tokens(text)
+
+
+_STEMMER = None
+
+
+def _stem(word: str) -> str:
+    global _STEMMER
+    if _STEMMER is None:
+        import Stemmer
+
+        _STEMMER = Stemmer.Stemmer("english")
+    return word if any(c.isdigit() for c in word) else _STEMMER.stemWord(word)
+
+
+class Vocabulary:
+    """Inverse document frequencies over the indexed chunks."""
+
+    def __init__(self, df: dict[str, int], n: int):
+        self.df, self.n = df, max(n, 1)
+
+    @classmethod
+    def from_texts(cls, texts: list[str]) -> "Vocabulary":
+        df: dict[str, int] = {}
+        for text in texts:
+            for t in set(terms(text)):
+                df[t] = df.get(t, 0) + 1
+        return cls(df, len(texts))
+
+    def idf(self, term: str) -> float:
+        return math.log(1 + (self.n - self.df.get(term, 0) + 0.5) / (self.df.get(term, 0) + 0.5))
+
+    def known_share(self, question_terms: list[str]) -> float:
+        """Share of the question's idf mass made of words the corpus uses at all."""
+        total = sum(self.idf(t) for t in question_terms) or 1.0
+        return sum(self.idf(t) for t in question_terms if t in self.df) / total
+
+
+@dataclass
+class Sentence:
+    text: str
+    passage: Passage
+    start: int  # offset in passage text
+    end: int
+    score: float = 0.0
+    overlap: float = 0.0
+
+
+@dataclass
+class Composition:
+    sentences: list[Sentence]
+    best_overlap: float
+    best_dense: float
+    known_share: float
+
+
+def split_sentences(passage: Passage) -> list[Sentence]:
+    """Sentences of a passage with offsets; headings and boilerplate dropped."""
+    text, out, start = passage.text, [], 0
+    for match in SENTENCE_BREAK.finditer(text):
+        piece = text[start : match.start()]
+        if ABBREVIATIONS.search(piece.rstrip("\"”’)")):
+            continue
+        out += _sentence(piece, start, passage)
+        start = match.end()
+    out += _sentence(text[start:], start, passage)
+    return out
+
+
+def _sentence(piece: str, offset: int, passage: Passage) -> list[Sentence]:
+    stripped = piece.strip()
+    if not stripped:
+        return []
+    lead = piece.index(stripped[0])
+    body = stripped.lstrip("-*•> ").strip()
+    body_offset = offset + lead + stripped.index(body) if body else offset
+    if stripped.startswith("#") or len(body.split()) < 5 or BOILERPLATE.search(body):
+        return []
+    return [Sentence(body, passage, body_offset, body_offset + len(body))]
+
+
+class ExtractiveAnswerer:
+    def __init__(self, vocabulary: Vocabulary, max_sentences: int = 3):
+        self.vocabulary, self.max_sentences = vocabulary, max_sentences
+
+    def compose(self, question: str, passages: list[Passage]) -> Composition:
+        q_terms = list(dict.fromkeys(terms(question)))
+        q_ids = set(identifier_tokens(question)) | {t for t in q_terms if any(c.isdigit() for c in t)}
+        weight = {t: self.vocabulary.idf(t) for t in q_terms}
+        total = sum(weight.values()) or 1.0
+        top_score = max((p.score for p in passages), default=1.0) or 1.0
+        scored = []
+        for passage in passages:
+            for s in split_sentences(passage):
+                s_terms = set(terms(s.text))
+                s.overlap = sum(w for t, w in weight.items() if t in s_terms) / total
+                exact = 0.15 if q_ids & s_terms else 0.0
+                s.score = 0.65 * s.overlap + 0.25 * (passage.score / top_score) + exact + 0.1 * passage.dense
+                scored.append(s)
+        chosen = self._choose(scored)
+        return Composition(
+            sentences=chosen,
+            best_overlap=max((s.overlap for s in scored), default=0.0),
+            best_dense=max((p.dense for p in passages), default=0.0),
+            known_share=self.vocabulary.known_share(q_terms),
+        )
+
+    def _choose(self, scored: list[Sentence]) -> list[Sentence]:
+        chosen: list[Sentence] = []
+        per_passage: dict[str, int] = {}
+        for s in sorted(scored, key=lambda s: -s.score):
+            if len(chosen) >= self.max_sentences or (chosen and s.score < 0.55 * chosen[0].score):
+                break
+            if s.overlap == 0 or per_passage.get(s.passage.chunk_id, 0) >= 2 or any(_similar(s, c) for c in chosen):
+                continue
+            chosen.append(s)
+            per_passage[s.passage.chunk_id] = per_passage.get(s.passage.chunk_id, 0) + 1
+        return chosen
+
+
+def _similar(a: Sentence, b: Sentence) -> bool:
+    ta, tb = set(terms(a.text)), set(terms(b.text))
+    return bool(ta and tb) and len(ta & tb) / len(ta | tb) > 0.6
+
+
+def cite(sentence_text: str, passage: Passage, start: int, end: int, n: int) -> Citation:
+    """A citation for text[start:end] of a passage; offsets become document offsets."""
+    return Citation(
+        n=n,
+        document=passage.document,
+        title=passage.title,
+        quote=sentence_text,
+        start=passage.start + start,
+        end=passage.start + end,
+        url=passage.url,
+        published=passage.published,
+        passage=passage.rank,
+        document_id=passage.document_id,
+        issuer=passage.issuer,
+    )

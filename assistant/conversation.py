@@ -1,0 +1,56 @@
+"""Follow-up questions made standalone from the conversation so far.
+
+Without a generator, a follow-up ("and what about holmium?") is rewritten by
+putting the new subject in place of the old one in the last substantive
+question. With a generator configured, the engine asks it instead.
+
+>>> from assistant.schema import Turn
+>>> standalone("and what about holmium?", [Turn("Is dysprosium controlled?")])
+'Is holmium controlled?'
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.register import items_in
+from assistant.schema import Turn
+
+FOLLOW_UP = re.compile(
+    r"^\s*(and|what about|how about|also|same for|and for|and what|what of|ok(ay)?,? and|but|then|so)\b"
+    r"|^\s*(is it|was it|does it|did it|are they|were they|do they|is that|what if|why|when|which)\b"
+    r"|\b(it|they|them|that one|those|this one|these)\b",
+    re.I,
+)
+
+
+def is_follow_up(question: str, history: list[Turn]) -> bool:
+    return bool(history) and (len(question.split()) <= 6 or bool(FOLLOW_UP.search(question)))
+
+
+def standalone(question: str, history: list[Turn]) -> str:
+    """The question with the context a follow-up leaves out filled in."""
+    if not is_follow_up(question, history):
+        return question
+    previous = next((t.question for t in reversed(history) if t.question.strip()), "")
+    if not previous:
+        return question
+    new, old = items_in(question), items_in(previous)
+    if new.elements and old.elements:
+        return _replace_elements(previous, old.elements, new.elements)
+    if new:
+        return f"{question} ({previous})"
+    return f"{previous} {question}"
+
+
+def _replace_elements(previous: str, old: list[str], new: list[str]) -> str:
+    from assistant.register import ELEMENTS
+
+    text = previous
+    for i, name in enumerate(old):
+        replacement = new[min(i, len(new) - 1)]
+        pattern = rf"\b{name}\b"
+        if ELEMENTS.get(name):
+            pattern += rf"|(?<![\w-]){ELEMENTS[name]}(?![\w])"
+        text = re.sub(pattern, replacement, text, flags=0 if not re.search(rf"\b{name}\b", text, re.I) else re.I)
+    return text

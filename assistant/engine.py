@@ -1,0 +1,278 @@
+"""The one object every front end talks to: question in, verified Answer out.
+
+>>> engine = Engine(Settings.load())  # doctest: +SKIP
+>>> answer = engine.ask("Is holmium controlled?", as_of="2025-11-20")  # doctest: +SKIP
+>>> answer.measures[0].status  # doctest: +SKIP
+'suspended'
+
+The engine is safe to share between threads: the index is read-only once
+opened, and the embedding model serialises its own calls.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+import time
+from collections.abc import Iterator
+
+from assistant.answer import ExtractiveAnswerer, Vocabulary, cite
+from assistant.citations import normalise, strip_unbacked, valid_citations
+from assistant.config import Settings, set_offline_environment
+from assistant.conversation import standalone
+from assistant.dates import date_in_question, human_date, parse_as_of
+from assistant.errors import QuestionInvalid
+from assistant.measures import element_label, relevant_measures, status_phrase, unlisted_elements
+from assistant.register import Measure, items_in
+from assistant.schema import Answer, Citation, MeasureStatus, Passage, Turn
+
+REFUSAL = "The corpus does not cover this question, so Lodestone cannot answer it with a cited source."
+WHERE_TO_CHECK = "For anything newer, check MOFCOM's announcements at www.mofcom.gov.cn (Security and Control Bureau)."
+
+
+class Engine:
+    def __init__(self, settings: Settings | None = None, embedder=None):
+        set_offline_environment()
+        self.settings = settings or Settings.load()
+        self._embedder = embedder
+        self._lock = threading.Lock()
+        self._state = None
+        self.generator = None
+        if self.settings.llm_url:
+            from assistant.generator import Generator
+
+            self.generator = Generator(self.settings)
+
+    # -- opening ---------------------------------------------------------
+    def _open(self):
+        with self._lock:
+            if self._state is None:
+                from assistant.models import get_embedder
+                from assistant.retrieval import HybridRetriever
+                from assistant.store import open_index
+
+                index = open_index(self.settings)
+                embedder = self._embedder or get_embedder()
+                retriever = HybridRetriever(index, embedder, self.settings.candidates, self.settings.rrf_k)
+                vocabulary = Vocabulary.from_texts([r["text"] for r in index.chunks.values()])
+                self._state = (index, retriever, ExtractiveAnswerer(vocabulary, self.settings.answer_sentences))
+            return self._state
+
+    def reload(self) -> None:
+        """Pick up a newly built index on the next question."""
+        with self._lock:
+            self._state = None
+
+    # -- asking ------------------------------------------------------------
+    def ask(self, question: str, as_of: str | None = None, history: list[Turn] | None = None, k: int | None = None) -> Answer:
+        answer = None
+        for event, value in self.stream(question, as_of, history, k):
+            if event == "answer":
+                answer = value
+        return answer
+
+    def stream(
+        self, question: str, as_of: str | None = None, history: list[Turn] | None = None, k: int | None = None
+    ) -> Iterator[tuple[str, object]]:
+        """Yield ("delta", text) pieces as the answer is written, then ("answer", Answer).
+
+        Only verified text is ever yielded.
+        """
+        started = time.perf_counter()
+        question = self.validate(question)
+        k = self._top_k(k)
+        history = history or []
+        today = parse_as_of(self.settings.as_of or None, dt.date.today().isoformat())
+        index, retriever, answerer = self._open()
+        query = self._standalone(question, history)
+        as_of = date_in_question(query, today) or parse_as_of(as_of, today)
+        t0 = time.perf_counter()
+        passages = retriever.retrieve(query, k)
+        passages = self._with_scope_passages(query, passages, index, retriever)
+        t1 = time.perf_counter()
+        answer = self._extractive(question, query, as_of, passages, index, retriever, answerer)
+        if self.generator and not answer.refused:
+            for event, value in self.generator.rewrite(answer, query):
+                if event == "answer":
+                    answer = value
+                else:
+                    yield event, value
+        else:
+            yield from _deltas(answer.answer)
+        t2 = time.perf_counter()
+        answer.timings_ms = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - started) * 1000}
+        yield "answer", answer
+
+    def validate(self, question) -> str:
+        if not isinstance(question, str):
+            raise QuestionInvalid("The question must be text.")
+        question = question.strip()
+        if not question:
+            raise QuestionInvalid("Please type a question (it was empty).")
+        if len(question) > self.settings.max_question_chars:
+            raise QuestionInvalid(
+                f"That question is {len(question):,} characters long; the limit is "
+                f"{self.settings.max_question_chars:,}. Please shorten it to the part you need answered."
+            )
+        if "\x00" in question or sum(not (c.isprintable() or c.isspace()) for c in question) > 0.1 * len(question):
+            raise QuestionInvalid("That question contains binary data; please paste plain text.")
+        return question
+
+    def _top_k(self, k: int | None) -> int:
+        k = self.settings.top_k if k is None else k
+        if not isinstance(k, int) or k <= 0 or k > 100:
+            raise QuestionInvalid(f"k must be between 1 and 100, got {k!r}")
+        return k
+
+    def _standalone(self, question: str, history: list[Turn]) -> str:
+        if self.generator and history:
+            condensed = self.generator.condense(question, history)
+            if condensed:
+                return condensed
+        return standalone(question, history)
+
+    def _with_scope_passages(self, query, passages, index, retriever) -> list[Passage]:
+        """Make sure the passage listing an item the question names is there to quote."""
+        extra = []
+        for measure in index.register.for_items(items_in(query)):
+            if measure.scope_evidence:
+                extra.append(measure.scope_evidence)
+        for measure in index.register.element_lists() if unlisted_elements(query, index.register) else []:
+            extra.append(measure.scope_evidence)
+        for evidence in extra:
+            _passage_with(evidence, passages, index, retriever)
+        return passages
+
+    # -- the extractive answer --------------------------------------------
+    def _extractive(self, question, query, as_of, passages, index, retriever, answerer) -> Answer:
+        composition = answerer.compose(query, passages)
+        answer = Answer(question=question, answer="", refused=False, passages=passages, as_of=as_of, standalone_question=query)
+        items = items_in(query)
+        if self._refuse(composition, items):
+            answer.refused = True
+            answer.answer = _refusal_text(passages)
+            answer.passages = passages
+            return answer
+        citations: list[Citation] = []
+        lines: list[str] = []
+        quoted_docs = list(dict.fromkeys(s.passage.document_id for s in composition.sentences))
+        measures = relevant_measures(query, index.register, quoted_docs)
+        status_lines, answer.measures = self._status_lines(measures, as_of, passages, index, retriever, citations)
+        if status_lines:
+            lines.append(f"**Status on {human_date(as_of)}**")
+            lines += status_lines
+        unlisted = unlisted_elements(query, index.register)
+        if unlisted:
+            lines += self._unlisted_lines(unlisted, passages, index, retriever, citations)
+        if status_lines or unlisted:
+            lines.append("")
+        for s in composition.sentences:
+            citations.append(cite(s.text, s.passage, s.start, s.end, len(citations) + 1))
+            lines.append(f"{s.text} [{len(citations)}]")
+        if any(m.status == "unknown" for m in answer.measures):
+            lines.append("")
+            lines.append(WHERE_TO_CHECK)
+        answer.answer, answer.citations = "\n".join(lines).strip(), citations
+        answer.passages = passages
+        return self.verify(answer)
+
+    def _refuse(self, composition, items) -> bool:
+        if not composition.sentences:
+            return True
+        if items:
+            return False
+        weak = composition.best_dense < self.settings.refusal_threshold
+        return composition.known_share < 0.5 or (weak and composition.best_overlap < 0.34)
+
+    def _status_lines(self, measures: list[Measure], as_of, passages, index, retriever, citations):
+        titles = {m.document_id: _short_title(index, m.document_id) for m in index.register.measures.values()}
+        lines, statuses = [], []
+        for m in measures:
+            status = m.status_on(as_of)
+            marker = ""
+            citation_n = None
+            if status.evidence:
+                passage = _passage_with(status.evidence, passages, index, retriever)
+                if passage is not None:
+                    citation_n = len(citations) + 1
+                    citations.append(_cite_text(status.evidence, passage, citation_n))
+                    marker = f" [{citation_n}]"
+            lines.append(f"- {m.title}: {status_phrase(status, titles)}{marker}")
+            statuses.append(
+                MeasureStatus(m.id, m.title, status.status, status.since, status.until, status.by, citation_n, status.note)
+            )
+        return lines, statuses
+
+    def _unlisted_lines(self, unlisted, passages, index, retriever, citations) -> list[str]:
+        names = ", ".join(element_label(e) for e in unlisted)
+        checked = []
+        for m in index.register.element_lists():
+            passage = _passage_with(m.scope_evidence, passages, index, retriever)
+            if passage is None:
+                continue
+            citations.append(_cite_text(m.scope_evidence, passage, len(citations) + 1))
+            checked.append(f"{_short_title(index, m.document_id)} [{len(citations)}]")
+        if not checked:
+            return []
+        return [
+            f"- No instrument in the corpus lists {names} as a controlled element; lists checked: "
+            + "; ".join(dict.fromkeys(checked))
+        ]
+
+    def verify(self, answer: Answer) -> Answer:
+        """Drop citations that don't verify, then any sentence left unbacked."""
+        if not self.settings.verify_citations:
+            return answer
+        kept, removed = valid_citations(answer.citations, answer.passages)
+        text, dropped = strip_unbacked(answer.answer, {c.n for c in kept})
+        answer.answer, answer.citations, answer.removed = text, kept, answer.removed + removed + dropped
+        for m in answer.measures:
+            if m.citation not in {c.n for c in kept}:
+                m.citation = None
+        if not kept:
+            answer.refused, answer.answer = True, _refusal_text(answer.passages)
+        return answer
+
+
+def _deltas(text: str) -> Iterator[tuple[str, str]]:
+    words = text.split(" ")
+    for i in range(0, len(words), 6):
+        yield "delta", " ".join(words[i : i + 6]) + (" " if i + 6 < len(words) else "")
+
+
+def _refusal_text(passages: list[Passage]) -> str:
+    nearest = list(dict.fromkeys(p.title for p in passages[:3]))
+    text = REFUSAL
+    if nearest:
+        text += " The nearest documents are: " + "; ".join(nearest) + ". They do not answer it."
+    return text
+
+
+def _short_title(index, document_id: str) -> str:
+    for row in index.chunks.values():
+        if row["document_id"] == document_id:
+            return row["title"].split(":")[0]
+    return document_id
+
+
+def _passage_with(evidence: str, passages: list[Passage], index, retriever) -> Passage | None:
+    """The passage holding a sentence: one already retrieved, else its chunk added at the end."""
+    wanted = normalise(evidence)
+    for p in passages:
+        if wanted in normalise(p.text):
+            return p
+    for chunk_id, row in index.chunks.items():
+        if wanted in normalise(row["text"]):
+            passage = retriever.passage(chunk_id, 0.0, 0.0, len(passages) + 1)
+            passages.append(passage)
+            return passage
+    return None
+
+
+def _cite_text(evidence: str, passage: Passage, n: int) -> Citation:
+    """Cite the evidence exactly as it is written in the passage (line breaks and all)."""
+    pattern = r"\s+".join(re.escape(word) for word in evidence.split())
+    match = re.search(pattern, passage.text)
+    start, end = (match.start(), match.end()) if match else (0, 0)
+    return cite(passage.text[start:end], passage, start, end, n)

@@ -1,0 +1,66 @@
+"""Lodestone's exception tree. Every message tells the user what to do next.
+
+    LodestoneError
+    ├── SettingInvalid          a LODESTONE_* variable has a bad value
+    ├── QuestionInvalid         empty, too long, or binary question
+    ├── CorpusError
+    │   ├── DocumentUnreadable  one file can't be read (reported, skipped)
+    │   └── FrontMatterInvalid  metadata of a document is wrong (file + field)
+    ├── IndexError_
+    │   ├── IndexNotBuilt       no index yet
+    │   └── IndexCorrupt        the index on disk can't be opened
+    ├── GeneratorError          the optional LLM backend failed (answer falls back)
+    └── FeedbackInvalid         a feedback record is missing what it needs
+
+Front ends catch ``LodestoneError`` and show ``str(error)``; anything else is a bug.
+"""
+
+
+class LodestoneError(Exception):
+    """Base of every error a user may see."""
+
+
+class SettingInvalid(LodestoneError):
+    pass
+
+
+class QuestionInvalid(LodestoneError):
+    pass
+
+
+class CorpusError(LodestoneError):
+    pass
+
+
+class DocumentUnreadable(CorpusError):
+    def __init__(self, path, reason: str):
+        self.path, self.reason = str(path), reason
+        super().__init__(f"Skipped {path}: {reason}")
+
+
+class FrontMatterInvalid(CorpusError):
+    def __init__(self, path, field: str, problem: str):
+        self.path, self.field = str(path), field
+        super().__init__(f"{path}: front matter field '{field}' {problem}")
+
+
+class IndexError_(LodestoneError):
+    pass
+
+
+class IndexNotBuilt(IndexError_):
+    def __init__(self, path):
+        super().__init__(f"No index at {path}. Run: lodestone index build")
+
+
+class IndexCorrupt(IndexError_):
+    def __init__(self, path, reason: str):
+        super().__init__(f"The index at {path} can't be read ({reason}). Run: lodestone index build --full")
+
+
+class GeneratorError(LodestoneError):
+    pass
+
+
+class FeedbackInvalid(LodestoneError):
+    pass

@@ -1,0 +1,71 @@
+"""Question -> ranked passages: dense (Chroma) + keyword (BM25), fused by RRF.
+
+Reciprocal rank fusion is a few lines, and we keep each hit's dense similarity
+beside the fused score because the answerer's refusal rule needs it; that is
+why we fuse here rather than through llama-index's QueryFusionRetriever, which
+hides the per-retriever scores.
+
+Public method, private hook: ``retrieve`` validates and times; ``_retrieve``
+does the work.
+
+>>> retriever = HybridRetriever(open_index(settings), get_embedder())  # doctest: +SKIP
+>>> [p.document_id for p in retriever.retrieve("What is 1C909?", k=3)]  # doctest: +SKIP
+['mofcom-gac-2025-57', ...]
+"""
+
+from __future__ import annotations
+
+from assistant.schema import Passage
+
+
+class HybridRetriever:
+    def __init__(self, index, embedder, candidates: int = 30, rrf_k: int = 60):
+        if candidates <= 0:
+            raise ValueError(f"candidates must be > 0, got {candidates}")
+        self.index, self.embedder = index, embedder
+        self.candidates, self.rrf_k = candidates, rrf_k
+
+    def retrieve(self, question: str, k: int) -> list[Passage]:
+        if k <= 0:
+            raise ValueError(f"top_k must be > 0, got {k}")
+        if not question.strip() or not self.index.chunks:
+            return []
+        return self._retrieve(question, k)
+
+    def _retrieve(self, question: str, k: int) -> list[Passage]:
+        dense = self.dense(question, self.candidates)
+        keyword = self.index.keyword.search(question, self.candidates)
+        fused: dict[str, float] = {}
+        for hits in (dense, keyword):
+            for rank, (chunk_id, _) in enumerate(hits):
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (self.rrf_k + rank + 1)
+        similarity = dict(dense)
+        ranked = sorted(fused, key=lambda c: (-fused[c], c))[:k]
+        return [self.passage(c, fused[c], similarity.get(c, 0.0), r + 1) for r, c in enumerate(ranked)]
+
+    def dense(self, question: str, k: int) -> list[tuple[str, float]]:
+        from llama_index.core.vector_stores.types import VectorStoreQuery
+
+        result = self.index.vector_store.query(
+            VectorStoreQuery(query_embedding=self.embedder.embed_query(question), similarity_top_k=k)
+        )
+        return [(i, float(s)) for i, s in zip(result.ids or [], result.similarities or []) if i in self.index.chunks]
+
+    def passage(self, chunk_id: str, score: float, dense: float, rank: int) -> Passage:
+        row = self.index.chunks[chunk_id]
+        return Passage(
+            chunk_id=chunk_id,
+            document_id=row["document_id"],
+            document=row["document"],
+            title=row["title"],
+            text=row["text"],
+            start=row["start"],
+            end=row["end"],
+            section=row.get("section", ""),
+            url=row.get("url"),
+            published=row.get("published"),
+            issuer=row.get("issuer"),
+            score=score,
+            dense=dense,
+            rank=rank,
+        )

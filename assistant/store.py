@@ -1,0 +1,332 @@
+"""Build and open the index: Chroma (dense), BM25 (keyword), register, manifest.
+
+Layout under the index folder::
+
+    index/
+      live -> builds/<stamp>      symlink, swapped atomically when a build completes
+      builds/<stamp>/
+        chroma/                   Chroma persistent store (via llama-index's ChromaVectorStore)
+        keyword/                  bm25s index
+        chunks.jsonl              every chunk with its metadata
+        register.json             the measures register
+        manifest.json             document hashes, model, chunking, schema version
+
+A build copies the live store into a new folder, applies only what changed
+(new or changed documents re-embedded, deleted ones removed), writes the rest,
+and swaps the ``live`` link last: a build that dies halfway leaves the
+previous index serving.
+
+>>> report = build_index(Settings.load())  # doctest: +SKIP
+>>> report.embedded, report.removed  # doctest: +SKIP
+(0, 0)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from assistant.config import Settings, set_offline_environment
+from assistant.errors import CorpusError, IndexCorrupt, IndexNotBuilt
+from assistant.ingest.chunking import ChunkingParams, chunk_document
+from assistant.ingest.loaders import load_corpus
+from assistant.keyword import KeywordIndex
+from assistant.models import MODEL_NAME
+from assistant.register import Register
+from assistant.schema import Chunk, Document
+
+SCHEMA_VERSION = 2
+COLLECTION = "lodestone"
+
+
+@dataclass
+class BuildReport:
+    documents: int = 0
+    chunks: int = 0
+    embedded: int = 0
+    removed: int = 0
+    unchanged_documents: int = 0
+    full: bool = False
+    problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    path: str = ""
+
+
+@dataclass
+class Manifest:
+    schema_version: int
+    model: str
+    chunking: dict
+    documents: dict  # id -> {"path", "sha256", "chunks": [ids]}
+    built_at: str = ""
+
+    def compatible_with(self, other: "Manifest") -> bool:
+        return (self.schema_version, self.model, self.chunking) == (other.schema_version, other.model, other.chunking)
+
+
+def live_path(settings: Settings) -> Path:
+    return Path(settings.index_dir) / "live"
+
+
+def read_manifest(build: Path) -> Manifest:
+    try:
+        return Manifest(**json.loads((build / "manifest.json").read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError) as e:
+        raise IndexCorrupt(build, f"manifest unreadable: {e}") from None
+
+
+def build_index(settings: Settings, full: bool = False, progress=None, embedder=None) -> BuildReport:
+    """Build or update the index from the corpus; swap it in when complete."""
+    set_offline_environment()
+    started = time.perf_counter()
+    documents, problems = load_corpus(Path(settings.corpus_dir))
+    params = ChunkingParams(settings.chunk_tokens, settings.chunk_overlap)
+    target = _target_manifest(documents, params)
+    previous = _previous_build(settings, target, full)
+    builds = Path(settings.index_dir) / "builds"
+    _remove_abandoned(builds)
+    work = builds / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.partial"
+    report = _write_build(work, documents, target, previous, progress, embedder)
+    report.problems = [str(p) for p in problems]
+    final = work.with_suffix("")
+    work.rename(final)
+    _swap_live(settings, final)
+    _prune(builds, keep={final.name, previous.name if previous else ""})
+    report.seconds, report.path = time.perf_counter() - started, str(final)
+    return report
+
+
+def _target_manifest(documents: list[Document], params: ChunkingParams) -> Manifest:
+    return Manifest(
+        schema_version=SCHEMA_VERSION,
+        model=MODEL_NAME,
+        chunking=asdict(params) | {"splitter": "sections+SentenceSplitter"},
+        documents={d.id: {"path": d.path, "sha256": d.sha256, "chunks": []} for d in documents},
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%S"),
+    )
+
+
+def _previous_build(settings: Settings, target: Manifest, full: bool) -> Path | None:
+    live = live_path(settings)
+    if full or not live.exists():
+        return None
+    build = live.resolve()
+    try:
+        old = read_manifest(build)
+    except IndexCorrupt:
+        return None
+    return build if old.compatible_with(target) else None
+
+
+def _write_build(work, documents, target, previous, progress, embedder) -> BuildReport:
+    from tqdm import tqdm
+
+    old_manifest = read_manifest(previous) if previous else None
+    old_chunks = _read_chunks(previous) if previous else {}
+    if previous:
+        shutil.copytree(previous / "chroma", work / "chroma")
+    else:
+        work.mkdir(parents=True)
+    store = _vector_store(work / "chroma")
+    report = BuildReport(documents=len(documents), full=previous is None)
+    old_docs = old_manifest.documents if old_manifest else {}
+    stale = [i for i, d in old_docs.items() if i not in target.documents or d["sha256"] != target.documents[i]["sha256"]]
+    for doc_id in stale:
+        store.delete_nodes(old_docs[doc_id]["chunks"])
+        report.removed += len(old_docs[doc_id]["chunks"])
+    rows: list[dict] = []
+    changed = []
+    for doc in documents:
+        old = old_docs.get(doc.id)
+        if old and old["sha256"] == doc.sha256:
+            kept = [old_chunks[c] for c in old["chunks"] if c in old_chunks]
+            rows += kept
+            target.documents[doc.id]["chunks"] = [r["id"] for r in kept]
+            report.unchanged_documents += 1
+        else:
+            changed.append(doc)
+    bar = tqdm(changed, desc="Embedding documents", unit="doc", disable=progress is False or not changed)
+    for doc in bar:
+        chunks = chunk_document(doc, ChunkingParams(**{k: target.chunking[k] for k in ("chunk_tokens", "chunk_overlap")}))
+        new_rows = [_chunk_row(c, doc) for c in chunks]
+        _embed_and_add(store, new_rows, embedder)
+        report.embedded += len(new_rows)
+        rows += new_rows
+        target.documents[doc.id]["chunks"] = [r["id"] for r in new_rows]
+    report.chunks = len(rows)
+    _write_chunks(work, rows)
+    KeywordIndex.build([r["id"] for r in rows], [r["text"] for r in rows]).save(work / "keyword")
+    Register.from_documents(documents).save(work / "register.json")
+    (work / "manifest.json").write_text(json.dumps(asdict(target), indent=1), encoding="utf-8")
+    return report
+
+
+def _chunk_row(chunk: Chunk, doc: Document) -> dict:
+    return {
+        "id": chunk.id,
+        "document_id": doc.id,
+        "document": doc.path,
+        "title": doc.title,
+        "text": chunk.text,
+        "start": chunk.start,
+        "end": chunk.end,
+        "section": chunk.section,
+        "url": doc.url,
+        "published": doc.published,
+        "issuer": doc.meta.get("issuer") or doc.meta.get("publisher"),
+        "kind": doc.kind,
+    }
+
+
+def _embed_and_add(store, rows: list[dict], embedder) -> None:
+    from llama_index.core.schema import TextNode
+
+    if not rows:
+        return
+    from assistant.models import get_embedder
+
+    vectors = (embedder or get_embedder()).embed_texts([r["text"] for r in rows])
+    nodes = [
+        TextNode(
+            id_=r["id"],
+            text=r["text"],
+            embedding=v,
+            metadata={"document_id": r["document_id"], "document": r["document"], "title": r["title"]},
+        )
+        for r, v in zip(rows, vectors)
+    ]
+    store.add(nodes)
+
+
+def _vector_store(folder: Path):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    client = chromadb.PersistentClient(path=str(folder), settings=ChromaSettings(anonymized_telemetry=False))
+    collection = client.get_or_create_collection(COLLECTION, metadata={"hnsw:space": "cosine"})
+    return ChromaVectorStore(chroma_collection=collection)
+
+
+def _write_chunks(work: Path, rows: list[dict]) -> None:
+    with open(work / "chunks.jsonl", "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _read_chunks(build: Path) -> dict[str, dict]:
+    try:
+        with open(build / "chunks.jsonl", encoding="utf-8") as f:
+            rows = [json.loads(line) for line in f if line.strip()]
+    except (OSError, ValueError) as e:
+        raise IndexCorrupt(build, f"chunks.jsonl unreadable: {e}") from None
+    return {r["id"]: r for r in rows}
+
+
+def _swap_live(settings: Settings, build: Path) -> None:
+    live = live_path(settings)
+    tmp = live.with_name(f"live.{os.getpid()}.tmp")
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    tmp.symlink_to(Path("builds") / build.name)
+    os.replace(tmp, live)  # atomic on POSIX
+
+
+def _remove_abandoned(builds: Path) -> None:
+    for partial in builds.glob("*.partial"):
+        shutil.rmtree(partial, ignore_errors=True)
+
+
+def _prune(builds: Path, keep: set[str]) -> None:
+    for build in builds.iterdir():
+        if build.name not in keep and build.is_dir():
+            shutil.rmtree(build, ignore_errors=True)
+
+
+@dataclass
+class IndexStatus:
+    path: str
+    documents: int
+    chunks: int
+    model: str
+    chunking: dict
+    built_at: str
+    changed: list[str]
+    added: list[str]
+    removed: list[str]
+    problems: list[str]
+
+    @property
+    def stale(self) -> bool:
+        return bool(self.changed or self.added or self.removed)
+
+
+def index_status(settings: Settings) -> IndexStatus:
+    build = open_build_path(settings)
+    manifest = read_manifest(build)
+    documents, problems = load_corpus(Path(settings.corpus_dir))
+    current = {d.id: d.sha256 for d in documents}
+    built = {i: d["sha256"] for i, d in manifest.documents.items()}
+    return IndexStatus(
+        path=str(build),
+        documents=len(built),
+        chunks=sum(len(d["chunks"]) for d in manifest.documents.values()),
+        model=manifest.model,
+        chunking=manifest.chunking,
+        built_at=manifest.built_at,
+        changed=sorted(i for i in current if i in built and built[i] != current[i]),
+        added=sorted(i for i in current if i not in built),
+        removed=sorted(i for i in built if i not in current),
+        problems=[str(p) for p in problems],
+    )
+
+
+def open_build_path(settings: Settings) -> Path:
+    live = live_path(settings)
+    if not live.exists():
+        raise IndexNotBuilt(settings.index_dir)
+    return live.resolve()
+
+
+def corpus_changed(settings: Settings) -> bool:
+    """True when there is no index, or the corpus differs from the one indexed."""
+    try:
+        return index_status(settings).stale
+    except (IndexNotBuilt, IndexCorrupt):
+        return True
+
+
+@dataclass
+class OpenIndex:
+    """Everything retrieval needs, read once from one build folder."""
+
+    path: Path
+    chunks: dict[str, dict]
+    keyword: KeywordIndex
+    register: Register
+    vector_store: object
+    manifest: Manifest
+
+
+def open_index(settings: Settings) -> OpenIndex:
+    build = open_build_path(settings)
+    manifest = read_manifest(build)
+    if manifest.schema_version != SCHEMA_VERSION:
+        raise IndexCorrupt(build, f"schema version {manifest.schema_version}, expected {SCHEMA_VERSION}")
+    try:
+        keyword = KeywordIndex.load(build / "keyword")
+        register = Register.load(build / "register.json")
+        vector_store = _vector_store(build / "chroma")
+        count = vector_store._collection.count()
+    except CorpusError:
+        raise
+    except Exception as e:  # any library error here means the files on disk are damaged
+        raise IndexCorrupt(build, f"{type(e).__name__}: {e}") from None
+    chunks = _read_chunks(build)
+    if count != len(chunks):
+        raise IndexCorrupt(build, f"Chroma holds {count} vectors but the manifest lists {len(chunks)} chunks")
+    return OpenIndex(build, chunks, keyword, register, vector_store, manifest)
