@@ -102,4 +102,5 @@ def _parse(f, raw: str):
             return raw.lower() in {"1", "true", "yes"}
         return kind(raw)
     except ValueError:
-        raise SettingInvalid(f"{env_name(f.name)} must be a {kind.__name__}, got {raw!r}") from None
+        label = {int: "whole number", float: "number", bool: "true or false"}.get(kind, kind.__name__)
+        raise SettingInvalid(f"{env_name(f.name)} must be a {label}, got {raw!r}") from None

@@ -3,7 +3,7 @@
 >>> date_in_question("Was holmium controlled on 15 December 2025?", "2026-11-24")
 '2025-12-15'
 >>> date_in_question("in March 2025, did Ann. 18 apply?", "2026-11-24")
-'2025-03-01'
+'2025-03-31'
 >>> date_in_question("is it in force today?", "2026-11-24")
 '2026-11-24'
 >>> human_date("2025-11-07")
@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 
@@ -48,10 +49,11 @@ def date_in_question(question: str, today: str) -> str | None:
         return _safe(int(m[3]), _month(m[2]), int(m[1]))
     if m := MONTH_DAY_YEAR.search(question):
         return _safe(int(m[3]), _month(m[1]), int(m[2]))
-    if m := MONTH_YEAR.search(question):
-        return _safe(int(m[2]), _month(m[1]), 1)
-    if NOW.search(question):
+    if NOW.search(question):  # "are the October 2025 measures in force now?" asks about today
         return today
+    if m := MONTH_YEAR.search(question):  # "in March 2025": the month's last day
+        year, month = int(m[2]), _month(m[1])
+        return _safe(year, month, calendar.monthrange(year, month)[1])
     return None
 
 

@@ -207,7 +207,11 @@ class Engine:
     def _unlisted_lines(self, unlisted, passages, index, retriever, citations) -> list[str]:
         names = ", ".join(element_label(e) for e in unlisted)
         checked = []
+        documents = set()
         for m in index.register.element_lists():
+            if m.document_id in documents:
+                continue
+            documents.add(m.document_id)
             passage = _passage_with(m.scope_evidence, passages, index, retriever)
             if passage is None:
                 continue

@@ -20,6 +20,7 @@ from assistant.keyword import ANNOUNCEMENT
 from assistant.register import ELEMENTS, RARE_EARTHS, Measure, Register, Status, items_in
 
 MAX_MEASURES = 6
+GENERIC_TERMS = set(terms("rule rules clause clauses control controls export exports ban item items measure"))
 DESTINATIONS = {
     "United States": re.compile(r"\b(US|U\.S\.?|USA|United States|America|American)\b"),
     "Japan": re.compile(r"\b(Japan|Japanese)\b", re.I),
@@ -29,9 +30,9 @@ CONTROL_QUESTION = re.compile(r"\b(control|licen[cs]|restrict|ban|allowed|permit
 
 def relevant_measures(question: str, register: Register, quoted_documents: list[str]) -> list[Measure]:
     items = items_in(question)
-    found: list[Measure] = register.for_items(items)
+    found: list[Measure] = _collapse(question, register.for_items(items))
     numbers = {m.group(1) or m.group(2) for m in ANNOUNCEMENT.finditer(question)}
-    found += [m for m in register.measures.values() if m.number and _number_of(m.number) in numbers]
+    found += _collapse(question, [m for m in register.measures.values() if m.number and _number_of(m.number) in numbers])
     named = {d for d, pattern in DESTINATIONS.items() if pattern.search(question)}
     if named:
         by_destination = [m for m in register.measures.values() if set(m.destinations) & named]
@@ -40,16 +41,26 @@ def relevant_measures(question: str, register: Register, quoted_documents: list[
             by_destination = [m for m in by_destination if m.document_id in docs or not m.elements]
         found += by_destination
     found = [m for m in found if not m.destinations or not named or set(m.destinations) & named]
-    for doc_id in quoted_documents:
-        found += _best_of_document(question, register.for_documents([doc_id]))
-    return _unique(found)[:MAX_MEASURES]
+    if not items and not numbers:  # nothing named: the measures of the documents quoted
+        for doc_id in quoted_documents:
+            found += _best_of_document(question, register.for_documents([doc_id]))
+    found = sorted(_unique(found), key=lambda m: not any(e in m.title.lower() for e in items.elements))
+    return found[:MAX_MEASURES]
+
+
+def _collapse(question: str, measures: list[Measure]) -> list[Measure]:
+    """Per document, the clauses the question is about, else the instrument as a whole."""
+    by_document: dict[str, list[Measure]] = {}
+    for m in measures:
+        by_document.setdefault(m.document_id, []).append(m)
+    return [m for group in by_document.values() for m in _best_of_document(question, group)]
 
 
 def _best_of_document(question: str, measures: list[Measure]) -> list[Measure]:
     """The clause a question is about, or the instrument as a whole."""
     if len(measures) <= 1:
         return measures
-    q = set(terms(question))
+    q = set(terms(question)) - GENERIC_TERMS
     clauses = [m for m in measures if "#" in m.id and q & set(terms(m.title.split(",")[-1]))]
     if clauses:
         return clauses

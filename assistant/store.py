@@ -27,6 +27,7 @@ import json
 import os
 import shutil
 import time
+import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -89,8 +90,11 @@ def build_index(settings: Settings, full: bool = False, progress=None, embedder=
     previous = _previous_build(settings, target, full)
     builds = Path(settings.index_dir) / "builds"
     _remove_abandoned(builds)
-    work = builds / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.partial"
-    report = _write_build(work, documents, target, previous, progress, embedder)
+    work = builds / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}.partial"
+    try:
+        report = _write_build(work, documents, target, previous, progress, embedder)
+    finally:
+        _release_chroma()
     report.problems = [str(p) for p in problems]
     final = work.with_suffix("")
     work.rename(final)
@@ -210,6 +214,13 @@ def _vector_store(folder: Path):
     client = chromadb.PersistentClient(path=str(folder), settings=ChromaSettings(anonymized_telemetry=False))
     collection = client.get_or_create_collection(COLLECTION, metadata={"hnsw:space": "cosine"})
     return ChromaVectorStore(chroma_collection=collection)
+
+
+def _release_chroma() -> None:
+    """Close Chroma's per-process client cache so finished builds hold no open handles."""
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()
 
 
 def _write_chunks(work: Path, rows: list[dict]) -> None:

@@ -1,0 +1,74 @@
+"""The extractive answer: verified citations, refusals, follow-ups."""
+
+import pytest
+
+from assistant.citations import verify_quote
+from assistant.schema import Citation, Turn
+
+DONE_WHEN = (
+    "What did China's commerce ministry require for rare-earth technologies in October 2025, "
+    "and will exports to overseas military users be approved?"
+)
+
+
+def _assert_verified(answer):
+    by_rank = {p.rank: p for p in answer.passages}
+    assert answer.citations
+    for c in answer.citations:
+        assert verify_quote(c.quote, by_rank[c.passage].text)
+        assert f"[{c.n}]" in answer.answer
+
+
+def test_the_seed_question_is_answered_with_verified_citations(engine):
+    answer = engine.ask(DONE_WHEN)
+    assert not answer.refused
+    _assert_verified(answer)
+    assert "military" in answer.answer and "not be approved" in answer.answer
+    assert "technolog" in answer.answer
+
+
+@pytest.mark.parametrize(
+    "question", ["What is the capital of France?", "what's the weather in Berlin tomorrow?", "Write a poem about the sea."]
+)
+def test_out_of_scope_questions_are_refused(engine, question):
+    answer = engine.ask(question)
+    assert answer.refused
+    assert "does not cover" in answer.answer
+    assert answer.citations == []
+
+
+def test_a_forged_quote_is_rejected_by_verification(engine):
+    answer = engine.ask("Which control code covers holmium?")
+    honest = len(answer.citations)
+    forged = Citation(
+        n=99, document=answer.citations[0].document, title="x", quote="The controls on holmium were lifted for good.",
+        start=0, end=10, url=None, published=None, passage=answer.citations[0].passage,
+    )  # fmt: skip
+    answer.citations.append(forged)
+    answer.answer += "\nThe controls on holmium were lifted for good. [99]"
+    checked = engine.verify(answer)
+    assert len(checked.citations) == honest
+    assert "lifted for good" not in checked.answer
+    assert any(r["reason"] == "quote is not in the cited passage" for r in checked.removed)
+
+
+def test_a_marker_pointing_nowhere_removes_its_sentence(engine):
+    answer = engine.ask("Which control code covers holmium?")
+    answer.answer += "\nEverything is allowed now. [42]"
+    checked = engine.verify(answer)
+    assert "Everything is allowed now" not in checked.answer
+
+
+def test_a_follow_up_is_understood_in_context(engine):
+    first = engine.ask("Is dysprosium controlled?", as_of="2025-11-20")
+    follow = engine.ask("and what about holmium?", as_of="2025-11-20", history=[Turn(first.question, first.answer)])
+    assert "holmium" in follow.standalone_question.lower()
+    assert {m.id for m in follow.measures} >= {"mofcom-gac-2025-57"}
+    assert "1C909" in follow.answer
+    _assert_verified(follow)
+
+
+def test_exact_identifiers_drive_the_answer(engine):
+    answer = engine.ask("what's 1E902.b?")
+    assert "1E902.b" in answer.answer
+    assert any(c.document_id == "mofcom-2025-62" for c in answer.citations)

@@ -1,0 +1,234 @@
+"""The web chat through its HTTP API (gradio_client), against the real engine and index.
+
+One app is launched on 127.0.0.1 for the module; each gradio Client is its own
+browser session, so its follow-ups keep their own history.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings
+from assistant.errors import SettingInvalid
+from assistant.feedback import FeedbackStore
+from assistant.schema import Answer, Citation
+
+gradio_client = pytest.importorskip("gradio_client", reason="gradio_client is a dev dependency: pip install -e '.[dev]'")
+
+from assistant import web  # noqa: E402  (after the skip, so a missing dev extra skips instead of failing)
+
+HOLMIUM = "Is holmium controlled?"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def launched(engine, settings: Settings) -> tuple[object, str]:
+    app = web.build_app(engine, settings)
+    web.launch(app, settings, port=free_port(), block=False)
+    return app, app.local_url
+
+
+@pytest.fixture(scope="module")
+def web_settings(built_index, tmp_path_factory) -> Settings:
+    """The test index, with a feedback store of this module's own."""
+    return dataclasses.replace(built_index, data_dir=tmp_path_factory.mktemp("web-data"))
+
+
+@pytest.fixture(scope="module")
+def url(engine, web_settings):
+    app, local_url = launched(engine, web_settings)
+    yield local_url
+    app.close()
+
+
+def client(url: str, **kwargs):
+    return gradio_client.Client(url, verbose=False, **kwargs)
+
+
+def text_of(message: dict) -> str:
+    content = message["content"]
+    if isinstance(content, str):
+        return content
+    return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+
+
+def reply(outputs) -> str:
+    """The last assistant message of the chat in an /ask result."""
+    chat = outputs[0]
+    assert chat and chat[-1]["role"] == "assistant"
+    return text_of(chat[-1])
+
+
+# -- through the API ---------------------------------------------------------
+def test_answer_streams_in_then_shows_date_linked_citations_sources_and_download(url):
+    job = client(url).submit(HOLMIUM, "2025-11-20", api_name="/ask")
+    chat, _question, sources, download, markdown, _note = job.result()
+    final = text_of(chat[-1])
+
+    partial = [text_of(o[0][-1]) for o in job.outputs()[:-1]]
+    assert any(0 < len(p) < len(final) for p in partial), "the answer should appear piece by piece"
+    assert text_of(chat[0]) == HOLMIUM
+    assert "suspended" in final and "Answer as of 2025-11-20" in final
+    assert "[\\[1\\]](#source-1)" in final, "citation markers link to their source in the panel"
+
+    assert 'id="source-1"' in sources and "<mark>" in sources
+    assert "Announcement No. 57 of 2025" in sources
+    assert '<td class="status status-suspended">suspended</td>' in sources, "the status table shows the as-of status"
+
+    saved = Path(download["value"] if isinstance(download, dict) else download).read_text(encoding="utf-8")
+    assert saved == markdown
+    assert saved.startswith("# Lodestone answer") and f"**Question:** {HOLMIUM}" in saved
+    assert "## Sources" in saved and "[1] MOFCOM/GAC Announcement No. 57 of 2025" in saved
+    assert "(#source-" not in saved, "the download carries plain [n] markers, not links into the page"
+
+
+def test_the_as_of_date_decides_the_status(url):
+    session = client(url)
+    before = session.predict(HOLMIUM, "2025-10-20", api_name="/ask")
+    after = session.predict(HOLMIUM, "2025-11-20", api_name="/ask")
+    assert "announced" in reply(before) and "Answer as of 2025-10-20" in reply(before)
+    assert "suspended" in reply(after) and "Answer as of 2025-11-20" in reply(after)
+
+
+def test_follow_up_is_answered_in_context_and_new_conversation_starts_afresh(url):
+    session = client(url)
+    session.predict("Is dysprosium controlled?", "", api_name="/ask")
+    follow_up = session.predict("and what about holmium?", "", api_name="/ask")
+    assert [text_of(m) for m in follow_up[0] if m["role"] == "user"] == ["Is dysprosium controlled?", "and what about holmium?"]
+    assert "holmium" in reply(follow_up).lower()
+    assert "Announcement No. 57 of 2025" in follow_up[2]
+
+    cleared = session.predict(api_name="/new_conversation")
+    assert cleared[0] == [] and "latest answer appear here" in cleared[2]
+    fresh = session.predict(HOLMIUM, "", api_name="/ask")
+    assert len(fresh[0]) == 2, "the new conversation holds only its own question and answer"
+
+
+def test_several_people_at_once_get_their_own_answers(url):
+    questions = {
+        "holmium": HOLMIUM,
+        "dysprosium": "Is dysprosium controlled?",
+        "1e902.b": "What does control code 1E902.b cover?",
+        "gallium": "Can gallium be exported to the United States?",
+    }
+    results, failures = {}, []
+
+    def ask(subject, question):
+        try:
+            results[subject] = client(url).predict(question, "2025-11-20", api_name="/ask")
+        except Exception as error:  # reported below with the subject it belongs to
+            failures.append((subject, error))
+
+    threads = [threading.Thread(target=ask, args=item) for item in questions.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert not failures
+    for subject, question in questions.items():
+        chat = results[subject][0]
+        assert [text_of(m) for m in chat] [:1] == [question] and len(chat) == 2, f"{subject}: another session leaked in"
+        answer = text_of(chat[-1]).lower()
+        assert subject in answer, f"the {subject} question got an answer about something else"
+        assert not {other for other in questions if other != subject and other in answer}, f"{subject}: mixed answers"
+
+
+def test_feedback_is_stored_with_the_answer_and_confirmed(url, web_settings):
+    session = client(url)
+    assert "Ask a question first" in session.predict("too early", api_name="/thumbs_up")[0]
+
+    answered = session.predict(HOLMIUM, "2025-11-20", api_name="/ask")
+    note, comment_box = session.predict("The date is wrong", api_name="/thumbs_down")
+    assert "feedback" in note and "saved" in note
+    assert comment_box == "", "the comment box is cleared once the feedback is saved"
+
+    row = FeedbackStore(web_settings.feedback_db).all()[-1]
+    assert (row["source"], row["rating"], row["comment"]) == ("web", "down", "The date is wrong")
+    assert row["question"] == HOLMIUM and row["as_of"] == "2025-11-20" and row["conversation"]
+    assert row["answer"] in answered[4], "the stored answer is the one shown"
+    citations = json.loads(row["citations"])
+    assert citations[0]["n"] == 1 and citations[0]["quote"] and citations[0]["title"]
+
+
+def test_bad_input_gets_a_friendly_message_and_the_chat_keeps_working(url):
+    session = client(url)
+    assert "Please type a question" in reply(session.predict("   ", "", api_name="/ask"))
+    assert "the limit is" in reply(session.predict("x" * 5000, "", api_name="/ask"))
+    assert "YYYY-MM-DD" in reply(session.predict(HOLMIUM, "20/11/2025", api_name="/ask"))
+    answered = session.predict(HOLMIUM, "2025-11-20", api_name="/ask")
+    assert "suspended" in reply(answered)
+
+
+# -- login, start-up, no index ------------------------------------------------------
+def test_login_is_required_when_set(engine, web_settings):
+    settings = dataclasses.replace(web_settings, web_username="analyst", web_password="s3cret-pass")
+    app, local_url = launched(engine, settings)
+    try:
+        with pytest.raises(Exception):  # noqa: B017  (gradio_client reports a refused login in several ways)
+            client(local_url).predict(HOLMIUM, "2025-11-20", api_name="/ask")
+        logged_in = client(local_url, auth=("analyst", "s3cret-pass"))
+        assert "suspended" in reply(logged_in.predict(HOLMIUM, "2025-11-20", api_name="/ask"))
+    finally:
+        app.close()
+
+
+def test_half_a_login_is_refused_with_what_to_set(web_settings):
+    with pytest.raises(SettingInvalid, match="LODESTONE_WEB_PASSWORD"):
+        web.login(dataclasses.replace(web_settings, web_username="analyst"))
+
+
+def test_serve_builds_a_missing_index_before_launching(small_corpus, tmp_path, monkeypatch, embedder):
+    from assistant import store
+
+    settings = Settings.load({}, corpus_dir=small_corpus, index_dir=tmp_path / "index", data_dir=tmp_path / "data")
+    launched_with = []
+    monkeypatch.setattr(web, "launch", lambda app, settings, host, port: launched_with.append((app, host, port)))
+
+    web.serve(settings, port=7999)
+
+    assert not store.corpus_changed(settings), "the index is built and up to date"
+    app, host, port = launched_with[0]
+    assert (host, port) == (None, 7999) and app.config["title"] == "Lodestone"
+
+
+def test_no_index_yet_is_a_message_in_the_chat(tmp_path):
+    from assistant.engine import Engine
+
+    settings = Settings.load({}, index_dir=tmp_path / "no-index", data_dir=tmp_path / "data")
+    chat = web.WebChat(Engine(settings), settings)
+    *_, last = chat.ask(HOLMIUM, "", None)
+    assert "Run: lodestone index build" in last[0][-1]["content"]
+
+
+# -- rendering -----------------------------------------------------------------
+def citation(n=1, quote="suspended until 10 November 2026", start=20, end=52) -> Citation:
+    return Citation(n, "corpus/a.md", "Announcement No. 70", quote, start, end, "https://example.org/70", "2025-11-07", 1)
+
+
+def test_removed_sentences_are_reported_only_for_generated_answers():
+    removed = [{"n": 2, "reason": "quote is not in the cited passage", "text": "x"}] * 2
+    generated = Answer("q", "It is suspended. [1]", False, [citation()], as_of="2025-11-20", generator="llm", removed=removed)
+    extractive = dataclasses.replace(generated, generator="extractive")
+    assert "_2 unsupported sentences removed._" in web.chat_markdown(generated)
+    assert "unsupported" not in web.chat_markdown(extractive)
+
+
+def test_source_card_highlights_the_quote_in_its_passage_and_escapes_html():
+    from assistant.schema import Passage
+
+    text = "<b>Note</b> It was suspended until 10 November 2026 by order."
+    passage = Passage("c1", "a", "corpus/a.md", "A", text, start=8, end=8 + len(text), rank=1)
+    card = web.source_card(citation(start=8 + 19, end=8 + 19 + 32), passage)
+    assert "&lt;b&gt;Note&lt;/b&gt; It was <mark>suspended until 10 November 2026</mark> by order." in card
+    assert 'id="source-1"' in card and 'href="https://example.org/70"' in card and "2025-11-07" in card
