@@ -26,16 +26,30 @@ STOPWORDS = set(
     may might must we our us you your i me my it its they them their this that these those what which who whom whose
     when where why how as at by from with about into over under than then there here if so not no yes any all some
     still yet now currently today please tell know need want get got going also just only even more most very much
-    many such own same other again further once whether thing things stuff anything something does hey hi ok okay""".split()
+    many such own same other again further once whether thing things stuff anything something does hey hi ok okay
+    what's whats actually exactly really kind sort""".split()
 )
 WORD = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*", re.I)
 SENTENCE_BREAK = re.compile(r"(?<=[.!?…])[\"”’)]*\s+(?=[\"“‘(\[]?[A-Z0-9])|\n+")
 ABBREVIATIONS = re.compile(r"\b(?:No|Ann|Art|Arts|e\.g|i\.e|U\.S|Mr|Ms|Dr|St|Co|Inc|Ltd|vs|approx|para|cf|Fig|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.$", re.I)
-BOILERPLATE = re.compile(r"lodestone digest|not the official text|^sources?\b|^https?://", re.I)
+# Digests spell out aliases ("also written 61/2025") for keyword search; they answer nothing.
+BOILERPLATE = re.compile(r"lodestone digest|not the official text|^sources?\b|^https?://|\balso (written|cited|known|referred)", re.I)
+
+
+ABBREVIATED = {"ann": "announcement", "anns": "announcement", "no": "number", "reg": "regulation", "regs": "regulations",
+               "jan": "january", "feb": "february", "mar": "march", "apr": "april", "jun": "june", "jul": "july",
+               "aug": "august", "sep": "september", "sept": "september", "oct": "october", "nov": "november",
+               "dec": "december", "ree": "rare", "rees": "rare", "tech": "technology"}  # fmt: skip
 
 
 def terms(text: str) -> list[str]:
-    words = [w.lower() for w in WORD.findall(text)]
+    """Stemmed content words (hyphenated words also as their parts) plus identifier tokens."""
+    words = []
+    for word in WORD.findall(text.lower()):
+        words.append(word)
+        if "-" in word:
+            words += word.split("-")
+    words = [ABBREVIATED.get(w, w) for w in words]
     return [_stem(w) for w in words if w not in STOPWORDS and len(w) > 1] + identifier_tokens(text)
 
 
@@ -58,7 +72,7 @@ class Vocabulary:
         self.df, self.n = df, max(n, 1)
 
     @classmethod
-    def from_texts(cls, texts: list[str]) -> "Vocabulary":
+    def from_texts(cls, texts: list[str]) -> Vocabulary:
         df: dict[str, int] = {}
         for text in texts:
             for t in set(terms(text)):
@@ -67,11 +81,6 @@ class Vocabulary:
 
     def idf(self, term: str) -> float:
         return math.log(1 + (self.n - self.df.get(term, 0) + 0.5) / (self.df.get(term, 0) + 0.5))
-
-    def known_share(self, question_terms: list[str]) -> float:
-        """Share of the question's idf mass made of words the corpus uses at all."""
-        total = sum(self.idf(t) for t in question_terms) or 1.0
-        return sum(self.idf(t) for t in question_terms if t in self.df) / total
 
 
 @dataclass
@@ -88,8 +97,6 @@ class Sentence:
 class Composition:
     sentences: list[Sentence]
     best_overlap: float
-    best_dense: float
-    known_share: float
 
 
 def split_sentences(passage: Passage) -> list[Sentence]:
@@ -129,9 +136,15 @@ class ExtractiveAnswerer:
         top_score = max((p.score for p in passages), default=1.0) or 1.0
         scored = []
         for passage in passages:
+            # words the document's title already covers (its name, its number) say little about which sentence answers
+            title_terms = set(terms(passage.title))
+            focus = {t: w * (0.3 if t in title_terms else 1.0) for t, w in weight.items()}
+            focus_total = sum(focus.values()) or 1.0
             for s in split_sentences(passage):
                 s_terms = set(terms(s.text))
-                s.overlap = sum(w for t, w in weight.items() if t in s_terms) / total
+                s.overlap = 0.5 * sum(w for t, w in weight.items() if t in s_terms) / total + 0.5 * sum(
+                    w for t, w in focus.items() if t in s_terms
+                ) / focus_total
                 exact = 0.15 if q_ids & s_terms else 0.0
                 s.score = 0.65 * s.overlap + 0.25 * (passage.score / top_score) + exact + 0.1 * passage.dense
                 scored.append(s)
@@ -139,8 +152,6 @@ class ExtractiveAnswerer:
         return Composition(
             sentences=chosen,
             best_overlap=max((s.overlap for s in scored), default=0.0),
-            best_dense=max((p.dense for p in passages), default=0.0),
-            known_share=self.vocabulary.known_share(q_terms),
         )
 
     def _choose(self, scored: list[Sentence]) -> list[Sentence]:

@@ -51,7 +51,7 @@ class Settings:
     chunk_overlap: int = _setting(30, "Overlap between neighbouring chunks, in word pieces.")
     max_question_chars: int = _setting(2000, "Longest question accepted, in characters.")
     refusal_threshold: float = _setting(
-        0.32, "Minimum dense similarity of the best passage for an answer (see evals/README.md)."
+        0.6, "Share of an off-domain question one quoted sentence must cover to be answered (see evals/README.md)."
     )
     answer_sentences: int = _setting(3, "Most quoted sentences in an extractive answer.")
     as_of: str = _setting("", "Date answers speak for, YYYY-MM-DD; empty means today.")
@@ -69,7 +69,7 @@ class Settings:
     slack_channels: str = _setting("", "Comma-separated channel ids the bot answers in; empty: every channel it is in.")
 
     @classmethod
-    def load(cls, environ: dict | None = None, **overrides) -> "Settings":
+    def load(cls, environ: dict | None = None, **overrides) -> Settings:
         environ = os.environ if environ is None else environ
         values = {}
         for f in fields(cls):

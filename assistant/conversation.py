@@ -25,7 +25,7 @@ FOLLOW_UP = re.compile(
 
 
 def is_follow_up(question: str, history: list[Turn]) -> bool:
-    return bool(history) and (len(question.split()) <= 6 or bool(FOLLOW_UP.search(question)))
+    return bool(history) and (len(question.split()) <= 8 or bool(FOLLOW_UP.search(question)))
 
 
 def standalone(question: str, history: list[Turn]) -> str:

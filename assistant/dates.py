@@ -6,6 +6,8 @@
 '2025-03-31'
 >>> date_in_question("is it in force today?", "2026-11-24")
 '2026-11-24'
+>>> date_in_question("were the April 2025 controls removed?", "2026-11-24") is None
+True
 >>> human_date("2025-11-07")
 '7 Nov 2025'
 """
@@ -25,7 +27,8 @@ _MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?
 ISO = re.compile(r"\b(20\d\d)-(\d\d)-(\d\d)\b")
 DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH}\s+(20\d\d)\b", re.I)
 MONTH_DAY_YEAR = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(20\d\d)\b", re.I)
-MONTH_YEAR = re.compile(rf"\b{_MONTH}\s+(20\d\d)\b", re.I)
+# "in March 2025" names a date; "the April 2025 controls" names a measure.
+MONTH_YEAR = re.compile(rf"\b(?:in|on|during|by|as of|since|until|before|after|through|end of|early|late|mid-?)\s+{_MONTH}\s+(20\d\d)\b", re.I)
 NOW = re.compile(r"\b(today|now|currently|current|at present|presently|still|yet|as of this week)\b", re.I)
 
 
@@ -41,16 +44,19 @@ def _safe(year: int, month: int, day: int) -> str | None:
         return None
 
 
-def date_in_question(question: str, today: str) -> str | None:
-    """The date a question asks about, if it names one; None otherwise."""
+def date_in_question(question: str, reference: str) -> str | None:
+    """The date a question asks about, if it names one; None otherwise.
+
+    "now", "today", "yet" mean the reference date: the as-of date in use.
+    """
     if m := ISO.search(question):
         return _safe(int(m[1]), int(m[2]), int(m[3]))
     if m := DAY_MONTH_YEAR.search(question):
         return _safe(int(m[3]), _month(m[2]), int(m[1]))
     if m := MONTH_DAY_YEAR.search(question):
         return _safe(int(m[3]), _month(m[1]), int(m[2]))
-    if NOW.search(question):  # "are the October 2025 measures in force now?" asks about today
-        return today
+    if NOW.search(question):  # "are the October 2025 measures in force now?" asks about the reference date
+        return reference
     if m := MONTH_YEAR.search(question):  # "in March 2025": the month's last day
         year, month = int(m[2]), _month(m[1])
         return _safe(year, month, calendar.monthrange(year, month)[1])

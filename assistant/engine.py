@@ -26,6 +26,7 @@ from assistant.errors import QuestionInvalid
 from assistant.measures import element_label, relevant_measures, status_phrase, unlisted_elements
 from assistant.register import Measure, items_in
 from assistant.schema import Answer, Citation, MeasureStatus, Passage, Turn
+from assistant.scope import has_anchor, unsupported_request
 
 REFUSAL = "The corpus does not cover this question, so Lodestone cannot answer it with a cited source."
 WHERE_TO_CHECK = "For anything newer, check MOFCOM's announcements at www.mofcom.gov.cn (Security and Control Bureau)."
@@ -86,7 +87,8 @@ class Engine:
         today = parse_as_of(self.settings.as_of or None, dt.date.today().isoformat())
         index, retriever, answerer = self._open()
         query = self._standalone(question, history)
-        as_of = date_in_question(query, today) or parse_as_of(as_of, today)
+        reference = parse_as_of(as_of, today)
+        as_of = date_in_question(question, reference) or date_in_question(query, reference) or reference
         t0 = time.perf_counter()
         passages = retriever.retrieve(query, k)
         passages = self._with_scope_passages(query, passages, index, retriever)
@@ -149,7 +151,7 @@ class Engine:
         composition = answerer.compose(query, passages)
         answer = Answer(question=question, answer="", refused=False, passages=passages, as_of=as_of, standalone_question=query)
         items = items_in(query)
-        if self._refuse(composition, items):
+        if self._refuse(question, query, composition):
             answer.refused = True
             answer.answer = _refusal_text(passages)
             answer.passages = passages
@@ -177,13 +179,13 @@ class Engine:
         answer.passages = passages
         return self.verify(answer)
 
-    def _refuse(self, composition, items) -> bool:
-        if not composition.sentences:
+    def _refuse(self, question: str, query: str, composition) -> bool:
+        """Refuse unsupported requests, and unanchored questions no sentence covers (see assistant/scope.py)."""
+        if not composition.sentences or unsupported_request(question):
             return True
-        if items:
+        if has_anchor(query):
             return False
-        weak = composition.best_dense < self.settings.refusal_threshold
-        return composition.known_share < 0.5 or (weak and composition.best_overlap < 0.34)
+        return composition.best_overlap < self.settings.refusal_threshold
 
     def _status_lines(self, measures: list[Measure], as_of, passages, index, retriever, citations):
         titles = {m.document_id: _short_title(index, m.document_id) for m in index.register.measures.values()}

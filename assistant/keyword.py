@@ -26,6 +26,22 @@ ANNOUNCEMENT = re.compile(
 )
 
 
+NUMBER_LIST = re.compile(r"\b(?:Announcements|Anns\.?|Nos\.?)\s+(\d{1,3}(?:\s*(?:,|and|&|-|–|to)\s*\d{1,3})+)", re.I)
+
+
+def announcement_numbers(text: str) -> set[str]:
+    """Announcement numbers a text names, lists and ranges included.
+
+    >>> sorted(announcement_numbers("Announcements 55-58, 61 and 62; No. 70"), key=int)
+    ['55', '56', '57', '58', '61', '62', '70']
+    """
+    numbers = {m.group(1) or m.group(2) for m in ANNOUNCEMENT.finditer(text)}
+    for match in NUMBER_LIST.finditer(text):
+        for a, b in re.findall(r"(\d{1,3})(?:\s*(?:-|–|to)\s*(\d{1,3}))?", match.group(1)):
+            numbers |= {str(n) for n in range(int(a), int(b) + 1)} if b and int(b) - int(a) < 20 else {a}
+    return numbers
+
+
 def identifier_tokens(text: str) -> list[str]:
     tokens = [f"{m.group(1)}{m.group(2)}".lower() for m in CONTROL_CODE.finditer(text) if m.group(2)]
     tokens += [f"ann{m.group(1) or m.group(2)}" for m in ANNOUNCEMENT.finditer(text)]
@@ -45,7 +61,7 @@ class KeywordIndex:
         self._ids = chunk_ids
 
     @classmethod
-    def build(cls, chunk_ids: list[str], texts: list[str]) -> "KeywordIndex":
+    def build(cls, chunk_ids: list[str], texts: list[str]) -> KeywordIndex:
         import bm25s
 
         retriever = bm25s.BM25()
@@ -60,7 +76,7 @@ class KeywordIndex:
         (folder / "ids.txt").write_text("\n".join(self._ids), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path) -> "KeywordIndex":
+    def load(cls, folder: Path) -> KeywordIndex:
         import bm25s
 
         ids = [i for i in (folder / "ids.txt").read_text(encoding="utf-8").split("\n") if i]

@@ -16,7 +16,7 @@ import re
 
 from assistant.answer import terms
 from assistant.dates import human_date
-from assistant.keyword import ANNOUNCEMENT
+from assistant.keyword import announcement_numbers
 from assistant.register import ELEMENTS, RARE_EARTHS, Measure, Register, Status, items_in
 
 MAX_MEASURES = 6
@@ -31,7 +31,7 @@ CONTROL_QUESTION = re.compile(r"\b(control|licen[cs]|restrict|ban|allowed|permit
 def relevant_measures(question: str, register: Register, quoted_documents: list[str]) -> list[Measure]:
     items = items_in(question)
     found: list[Measure] = _collapse(question, register.for_items(items))
-    numbers = {m.group(1) or m.group(2) for m in ANNOUNCEMENT.finditer(question)}
+    numbers = announcement_numbers(question)
     found += _collapse(question, [m for m in register.measures.values() if m.number and _number_of(m.number) in numbers])
     named = {d for d, pattern in DESTINATIONS.items() if pattern.search(question)}
     if named:

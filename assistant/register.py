@@ -89,7 +89,7 @@ class Register:
         self.measures = {m.id: m for m in measures}
 
     @classmethod
-    def from_documents(cls, documents: list[Document]) -> "Register":
+    def from_documents(cls, documents: list[Document]) -> Register:
         measures = []
         for doc in documents:
             meta = doc.meta
@@ -105,13 +105,13 @@ class Register:
         path.write_text(json.dumps([asdict(m) for m in self.measures.values()], indent=1), encoding="utf-8")
 
     @classmethod
-    def load(cls, path: Path) -> "Register":
+    def load(cls, path: Path) -> Register:
         return cls([Measure(**row) for row in json.loads(path.read_text(encoding="utf-8"))])
 
     def get(self, measure_id: str) -> Measure | None:
         return self.measures.get(measure_id)
 
-    def for_items(self, items: "ItemQuery") -> list[Measure]:
+    def for_items(self, items: ItemQuery) -> list[Measure]:
         """Measures that cover any element, code or HS code named in the question."""
         found = []
         for m in self.measures.values():
@@ -176,10 +176,22 @@ def items_in(text: str) -> ItemQuery:
     """
     lowered = text.lower()
     elements = [name for name in ELEMENTS if re.search(rf"\b{name}\b", lowered)]
+    elements += [e for e in _misspelt_elements(lowered) if e not in elements]
     for name, symbol in ELEMENTS.items():
         if symbol and name not in elements and _symbol_named(symbol, text):
             elements.append(name)
     return ItemQuery(elements, [c for c in _CODE.findall(text)], _HS.findall(text))
+
+
+def _misspelt_elements(lowered: str) -> list[str]:
+    """Element names typed with a slip ("holmuim", "samarim")."""
+    import difflib
+
+    found = []
+    for word in re.findall(r"[a-z]{6,}", lowered):
+        if word not in ELEMENTS:
+            found += difflib.get_close_matches(word, list(ELEMENTS), n=1, cutoff=0.8)
+    return found
 
 
 def _symbol_named(symbol: str, text: str) -> bool:

@@ -65,7 +65,7 @@ class Manifest:
     documents: dict  # id -> {"path", "sha256", "chunks": [ids]}
     built_at: str = ""
 
-    def compatible_with(self, other: "Manifest") -> bool:
+    def compatible_with(self, other: Manifest) -> bool:
         return (self.schema_version, self.model, self.chunking) == (other.schema_version, other.model, other.chunking)
 
 
@@ -89,6 +89,12 @@ def build_index(settings: Settings, full: bool = False, progress=None, embedder=
     target = _target_manifest(documents, params)
     previous = _previous_build(settings, target, full)
     builds = Path(settings.index_dir) / "builds"
+    if previous and _unchanged(read_manifest(previous), target):
+        return BuildReport(
+            documents=len(documents), chunks=sum(len(d["chunks"]) for d in read_manifest(previous).documents.values()),
+            unchanged_documents=len(documents), problems=[str(p) for p in problems],
+            seconds=time.perf_counter() - started, path=str(previous),
+        )  # fmt: skip
     _remove_abandoned(builds)
     work = builds / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}.partial"
     try:
@@ -124,6 +130,10 @@ def _previous_build(settings: Settings, target: Manifest, full: bool) -> Path | 
     except IndexCorrupt:
         return None
     return build if old.compatible_with(target) else None
+
+
+def _unchanged(old: Manifest, target: Manifest) -> bool:
+    return {i: d["sha256"] for i, d in old.documents.items()} == {i: d["sha256"] for i, d in target.documents.items()}
 
 
 def _write_build(work, documents, target, previous, progress, embedder) -> BuildReport:

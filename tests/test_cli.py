@@ -33,8 +33,8 @@ def test_ask_json_prints_exactly_one_object_in_the_contract(env):
 
 
 def test_citation_spans_point_into_the_cleaned_document(env):
-    from assistant.ingest.loaders import load_document
     from assistant.config import REPO_ROOT
+    from assistant.ingest.loaders import load_document
 
     data = json.loads(CliRunner().invoke(main, ["ask", "what is 1C909?", "--json"]).stdout)
     for c in data["citations"]:
