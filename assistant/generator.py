@@ -131,9 +131,9 @@ class Generator:
     # -- hooks: the only code that talks to the server ------------------------
     def _stream_reply(self, messages: list[tuple[str, str]]) -> Iterator[str]:
         """The reply's text pieces as they arrive; GeneratorError on any failure or past the timeout."""
-        client = self._client()
-        deadline = time.monotonic() + self.settings.llm_timeout
         try:
+            client = self._client()
+            deadline = time.monotonic() + self.settings.llm_timeout
             for response in client.stream_chat(_chat_messages(messages)):
                 if time.monotonic() > deadline:
                     raise GeneratorError("timeout")
@@ -174,6 +174,8 @@ def fallback(answer: Answer, failure: str | None) -> Answer:
 
 
 def _failure_reason(error: Exception) -> str:
+    if isinstance(error, ImportError):
+        return f"client library missing: {error.name}"
     import httpx
     import openai
 

@@ -34,7 +34,7 @@ def relevant_measures(question: str, register: Register, quoted_documents: list[
     numbers = announcement_numbers(question)
     found += _collapse(question, [m for m in register.measures.values() if m.number and _number_of(m.number) in numbers])
     named = {d for d, pattern in DESTINATIONS.items() if pattern.search(question)}
-    if named:
+    if named and (items or CONTROL_QUESTION.search(question)):
         by_destination = [m for m in register.measures.values() if set(m.destinations) & named]
         if items.elements:  # "gallium to the US": the destination's measures that share the document
             docs = {m.document_id for m in found}

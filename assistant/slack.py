@@ -11,8 +11,8 @@ buttons whose clicks go to the shared feedback store. Slack's retries and
 repeated events are answered once; a failing engine gets a friendly reply.
 
 >>> app = build_app(Engine(settings), settings, bot_token="xoxb-...")  # doctest: +SKIP
->>> [(len(blocks), text[:30]) for blocks, text in answer_messages(answer)]  # doctest: +SKIP
-[(9, 'Status on 24 Nov 2026 - MOFCOM')]
+>>> for blocks, text in answer_messages(answer, answer_actions("key")):  # doctest: +SKIP
+...     client.chat_postMessage(channel="C1", thread_ts=ts, blocks=blocks, text=text)
 """
 
 from __future__ import annotations
@@ -212,7 +212,9 @@ def split_status(answer: Answer) -> tuple[str, str]:
     lines = [f"**Status on {_date(answer.as_of)}**"]
     for m in answer.measures:
         since, until = _date(m.since), _date(m.until)
-        status = m.status.replace("_", " ") + (f" since {since}" if since else "") + (f", until {until}" if until else "")
+        status = (
+            m.status.replace("_", " ") + (f" since {since}" if since else "") + (f", until {until}" if until else "")
+        )
         lines.append(f"- {m.title}: {status}" + (f" [{m.citation}]" if m.citation else ""))
     return "\n".join(lines), text
 
@@ -381,14 +383,8 @@ class SlackBot:
     def skip_repeats(self, req, body, next):  # Bolt injects each argument by its name
         """Drop Slack's retries (X-Slack-Retry-Num) and events already seen, with a 200 so Slack stops."""
         if body.get("type") == "event_callback":
-            event = body.get("event") or {}
             retry = req.headers.get("x-slack-retry-num")
-            keys = [
-                f"event:{body.get('event_id', '')}" if body.get("event_id") else "",
-                f"msg:{event['client_msg_id']}" if event.get("client_msg_id") else "",
-                f"ts:{event.get('channel', '')}:{event['ts']}" if event.get("ts") else "",
-            ]
-            first = self.seen.first_time(keys)
+            first = self.seen.first_time(_event_keys(body))
             if retry or not first:
                 log.info("Ignored a repeated Slack event (%s)", "retry" if retry else "duplicate")
                 return BoltResponse(status=200, body="", headers={"x-slack-no-retry": "1"})
@@ -414,7 +410,9 @@ class SlackBot:
         if not question:
             self._post(client, channel, thread_ts, text=HELP)
             return
-        history = self.thread_history(client, context, channel, event["thread_ts"], ts) if event.get("thread_ts") else []
+        history = (
+            self.thread_history(client, context, channel, event["thread_ts"], ts) if event.get("thread_ts") else []
+        )
         self.post_answer(client, channel, thread_ts, question, history, asker=event.get("user", ""))
 
     def _from_a_person(self, event, context) -> bool:
@@ -428,7 +426,9 @@ class SlackBot:
     def _not_here(self, client, channel: str, user: str | None) -> None:
         where = ", ".join(f"<#{c}>" for c in sorted(self.channels))
         try:
-            client.chat_postEphemeral(channel=channel, user=user or "", text=f"Lodestone answers only in {where} and in direct messages.")
+            client.chat_postEphemeral(
+                channel=channel, user=user or "", text=f"Lodestone answers only in {where} and in direct messages."
+            )
         except SlackApiError as error:
             log.warning("Slack refused an ephemeral notice: %s", error.response.get("error"))
 
@@ -483,7 +483,9 @@ class SlackBot:
     def _post(client, channel: str, thread_ts: str, **message) -> None:
         message = {k: v for k, v in message.items() if v is not None}
         try:
-            client.chat_postMessage(channel=channel, thread_ts=thread_ts, unfurl_links=False, unfurl_media=False, **message)
+            client.chat_postMessage(
+                channel=channel, thread_ts=thread_ts, unfurl_links=False, unfurl_media=False, **message
+            )
         except SlackClientError as error:
             log.warning("Slack refused a reply in %s: %s", channel, _slack_error(error))
 
@@ -570,13 +572,28 @@ class SlackBot:
                 respond(response_type="ephemeral", replace_original=False, text=f"⚠️ {problem}")
                 return
         else:
-            respond(response_type="ephemeral", replace_original=False, text="That answer has expired; please ask again.")
+            respond(
+                response_type="ephemeral", replace_original=False, text="That answer has expired; please ask again."
+            )
             return
         key = self.answers.remember(answer, user, "")
         intro = [context(f"<@{user}> asked: {escape(_shorten(answer.question, 500))}")]
         for blocks, text in answer_messages(answer, answer_actions(button_value(key, answer)), intro):
             respond(response_type="in_channel", replace_original=False, text=text, blocks=blocks)
         respond(delete_original=True)
+
+
+def _event_keys(body: dict) -> list[str]:
+    """The event's id, and for a question the bot answers, its message's ids (the same message
+    may come as an app_mention and as a message.im, each with its own event id)."""
+    event = body.get("event") or {}
+    keys = [f"event:{body['event_id']}"] if body.get("event_id") else []
+    if event.get("type") == "app_mention" or (event.get("type") == "message" and event.get("channel_type") == "im"):
+        if event.get("client_msg_id"):
+            keys.append(f"msg:{event['client_msg_id']}")
+        if event.get("ts"):
+            keys.append(f"ts:{event.get('channel', '')}:{event['ts']}")
+    return keys
 
 
 def _metadata(answer: Answer) -> dict:
@@ -687,12 +704,14 @@ def serve(settings: Settings, http_mode: bool = False, port: int = 3000, host: s
         log.info("Serving Slack's requests at http://%s:%d/slack/events", host, port)
         uvicorn.run(http_api(app), host=host, port=port, log_level="info")
     else:
-        _run_socket_mode(app, env["SLACK_APP_TOKEN"])
+        run_socket_mode(app, env["SLACK_APP_TOKEN"])
 
 
 def _check_token_kinds(env: dict[str, str]) -> None:
     if env["SLACK_BOT_TOKEN"].startswith("xapp-"):
-        raise LodestoneError("SLACK_BOT_TOKEN holds an app-level token (xapp-...); use the Bot User OAuth Token (xoxb-...).")
+        raise LodestoneError(
+            "SLACK_BOT_TOKEN holds an app-level token (xapp-...); use the Bot User OAuth Token (xoxb-...)."
+        )
     if env.get("SLACK_APP_TOKEN", "").startswith("xox"):
         raise LodestoneError(
             "SLACK_APP_TOKEN holds an OAuth token (xox...); use an app-level token (xapp-...) with connections:write."
@@ -723,7 +742,8 @@ def _reason(response) -> str:
         return ""
 
 
-def _run_socket_mode(app: App, app_token: str) -> None:
+def run_socket_mode(app: App, app_token: str) -> None:
+    """Connect to Slack over an outgoing WebSocket and answer until stopped."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     try:

@@ -23,7 +23,7 @@ from slack_sdk.signature import SignatureVerifier
 from starlette.testclient import TestClient
 
 from assistant import slack
-from assistant.config import REPO_ROOT
+from assistant.config import REPO_ROOT, Settings
 from assistant.errors import LodestoneError
 from assistant.feedback import FeedbackStore
 from assistant.schema import Answer, Citation, MeasureStatus
@@ -99,8 +99,15 @@ class SlackStandIn:
         if token in self.bad_tokens:
             return {"ok": False, "error": "invalid_auth"}
         if method == "auth.test":
-            return {"ok": True, "url": "https://example.slack.com/", "team": "Example", "user": "lodestone",
-                    "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID}  # fmt: skip
+            return {
+                "ok": True,
+                "url": "https://example.slack.com/",
+                "team": "Example",
+                "user": "lodestone",
+                "team_id": TEAM,
+                "user_id": BOT_USER,
+                "bot_id": BOT_ID,
+            }
         if method == "chat.postMessage":
             return {"ok": True, "channel": payload["channel"], "ts": self._store_reply(payload), "message": {}}
         if method == "conversations.replies":
@@ -177,18 +184,34 @@ class SlackHarness:
         self.app = slack.build_app(engine, settings, BOT_TOKEN, SIGNING_SECRET, process_before_response=True)
         self.http = TestClient(slack.http_api(self.app))
 
-    def post(self, body: str, content_type: str, timestamp: int | None = None, secret: str = SIGNING_SECRET,
-             headers: dict | None = None):  # fmt: skip
+    def post(
+        self,
+        body: str,
+        content_type: str,
+        timestamp: int | None = None,
+        secret: str = SIGNING_SECRET,
+        headers: dict | None = None,
+    ):
         timestamp = str(int(time.time()) if timestamp is None else timestamp)
         signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
-        headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": timestamp,
-                   "X-Slack-Signature": signature} | (headers or {})  # fmt: skip
+        headers = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": timestamp,
+            "X-Slack-Signature": signature,
+        } | (headers or {})
         return self.http.post("/slack/events", content=body.encode("utf-8"), headers=headers)
 
     def event(self, event: dict, event_id: str | None = None, **kwargs):
-        body = {"token": "legacy", "team_id": TEAM, "api_app_id": "A1", "type": "event_callback",
-                "event_id": event_id or f"Ev{uuid.uuid4().hex[:10]}", "event_time": int(time.time()), "event": event,
-                "authorizations": [{"team_id": TEAM, "user_id": BOT_USER, "is_bot": True}]}  # fmt: skip
+        body = {
+            "token": "legacy",
+            "team_id": TEAM,
+            "api_app_id": "A1",
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{uuid.uuid4().hex[:10]}",
+            "event_time": int(time.time()),
+            "event": event,
+            "authorizations": [{"team_id": TEAM, "user_id": BOT_USER, "is_bot": True}],
+        }
         return self.post(json.dumps(body), "application/json", **kwargs)
 
     def mention(self, text: str, channel: str = "C1", thread_ts: str | None = None, **kwargs):
@@ -197,16 +220,37 @@ class SlackHarness:
         return self.event(event, **kwargs), event
 
     def command(self, text: str, channel: str = "C1", user: str = "U1"):
-        form = {"token": "legacy", "team_id": TEAM, "channel_id": channel, "user_id": user, "command": "/lodestone",
-                "text": text, "response_url": self.standin.response_url(), "trigger_id": "1.2.3"}  # fmt: skip
+        form = {
+            "token": "legacy",
+            "team_id": TEAM,
+            "channel_id": channel,
+            "user_id": user,
+            "command": "/lodestone",
+            "text": text,
+            "response_url": self.standin.response_url(),
+            "trigger_id": "1.2.3",
+        }
         return self.post(urlencode(form), "application/x-www-form-urlencoded"), form
 
     def click(self, button: dict, user: str = "U2", channel: str = "C1", message: dict | None = None):
-        payload = {"type": "block_actions", "user": {"id": user}, "team": {"id": TEAM}, "api_app_id": "A1",
-                   "channel": {"id": channel}, "trigger_id": "1.2.3", "response_url": self.standin.response_url(),
-                   "container": {"type": "message", "channel_id": channel, "message_ts": (message or {}).get("ts", "")},
-                   "actions": [{"type": "button", "block_id": "lodestone_answer_actions",
-                                "action_id": button["action_id"], "value": button["value"]}]}  # fmt: skip
+        payload = {
+            "type": "block_actions",
+            "user": {"id": user},
+            "team": {"id": TEAM},
+            "api_app_id": "A1",
+            "channel": {"id": channel},
+            "trigger_id": "1.2.3",
+            "response_url": self.standin.response_url(),
+            "container": {"type": "message", "channel_id": channel, "message_ts": (message or {}).get("ts", "")},
+            "actions": [
+                {
+                    "type": "button",
+                    "block_id": "lodestone_answer_actions",
+                    "action_id": button["action_id"],
+                    "value": button["value"],
+                }
+            ],
+        }
         if message:
             payload["message"] = message
         return self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
@@ -222,6 +266,23 @@ def standin():
 @pytest.fixture
 def slack_settings(built_index, standin, tmp_path):
     return dataclasses.replace(built_index, data_dir=tmp_path / "data", slack_api_url=standin.api_url)
+
+
+@pytest.fixture
+def plain_settings(standin, tmp_path):
+    """Settings for tests that never ask the engine (no index needed)."""
+    return Settings.load({}, data_dir=tmp_path / "data", slack_api_url=standin.api_url)
+
+
+class UnusedEngine:
+    def ask(self, *args, **kwargs):
+        raise AssertionError("this test should not ask the engine")
+
+
+@pytest.fixture
+def quiet_bot(standin, plain_settings) -> SlackHarness:
+    """A bot whose engine must never be asked."""
+    return SlackHarness(standin, plain_settings, UnusedEngine())
 
 
 @pytest.fixture
@@ -297,11 +358,26 @@ def test_the_real_http_server_acks_first_and_answers_after(standin, slack_settin
             time.sleep(0.05)
         port = server.servers[0].sockets[0].getsockname()[1]
         message = standin.user_message("C1", f"<@{BOT_USER}> Is dysprosium controlled?")
-        body = json.dumps({"type": "event_callback", "team_id": TEAM, "event_id": "EvHTTP", "event": message | {"type": "app_mention"}})
+        body = json.dumps(
+            {
+                "type": "event_callback",
+                "team_id": TEAM,
+                "event_id": "EvHTTP",
+                "event": message | {"type": "app_mention"},
+            }
+        )
         timestamp = str(int(time.time()))
         signature = SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=timestamp, body=body)
-        response = httpx.post(f"http://127.0.0.1:{port}/slack/events", content=body, timeout=WAIT, headers={
-            "Content-Type": "application/json", "X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature})  # fmt: skip
+        response = httpx.post(
+            f"http://127.0.0.1:{port}/slack/events",
+            content=body,
+            timeout=WAIT,
+            headers={
+                "Content-Type": "application/json",
+                "X-Slack-Request-Timestamp": timestamp,
+                "X-Slack-Signature": signature,
+            },
+        )
 
         assert response.status_code == 200
         post = standin.wait_for("chat.postMessage")[0]
@@ -347,8 +423,8 @@ def test_slash_command_acks_at_once_and_answers_at_its_response_url(standin, sla
     assert standin.calls_to("chat.postMessage") == []  # through the response URL, so no channel membership needed
 
 
-def test_empty_slash_command_gets_help(bot, standin):
-    response, _ = bot.command("   ")
+def test_empty_slash_command_gets_help(quiet_bot, standin):
+    response, _ = quiet_bot.command("   ")
 
     assert response.status_code == 200 and "Ask me" in response.json()["text"]
     assert standin.responses() == []
@@ -360,7 +436,9 @@ def test_retries_and_repeated_events_are_answered_once(bot, standin):
     answered = standin.calls_to("chat.postMessage")
     assert response.status_code == 200 and answered
 
-    retry = bot.event(event, event_id="EvORIGINAL", headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+    retry = bot.event(
+        event, event_id="EvORIGINAL", headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    )
     repeat = bot.event(event, event_id="EvORIGINAL")
     same_message = bot.event(event, event_id="EvOTHERID")  # same client_msg_id, new envelope
     bot.mention("Is holmium controlled?", event_id="EvUNSEEN", headers={"X-Slack-Retry-Num": "2"})  # a retry never seen
@@ -370,22 +448,26 @@ def test_retries_and_repeated_events_are_answered_once(bot, standin):
     assert standin.calls_to("chat.postMessage") == answered
 
 
-def test_bad_signature_and_stale_timestamp_are_rejected(bot, standin):
+def test_bad_signature_and_stale_timestamp_are_rejected(quiet_bot, standin):
     message = standin.user_message("C1", f"<@{BOT_USER}> Is dysprosium controlled?")
     event = message | {"type": "app_mention"}
 
-    forged = bot.event(event, secret="not-the-signing-secret")
-    stale = bot.event(event, timestamp=int(time.time()) - 600)
+    forged = quiet_bot.event(event, secret="not-the-signing-secret")
+    stale = quiet_bot.event(event, timestamp=int(time.time()) - 600)
 
     assert (forged.status_code, stale.status_code) == (401, 401)
     assert standin.calls_to("chat.postMessage") == []
 
 
-def test_bots_and_the_bot_itself_are_ignored(bot, standin):
-    for extra in ({"bot_id": "BOTHER"}, {"subtype": "bot_message", "bot_id": "BOTHER"}, {"user": BOT_USER, "bot_id": BOT_ID},
-                  {"subtype": "message_changed"}):  # fmt: skip
+def test_bots_and_the_bot_itself_are_ignored(quiet_bot, standin):
+    for extra in (
+        {"bot_id": "BOTHER"},
+        {"subtype": "bot_message", "bot_id": "BOTHER"},
+        {"user": BOT_USER, "bot_id": BOT_ID},
+        {"subtype": "message_changed"},
+    ):
         message = standin.user_message("D1", "Is dysprosium controlled?")
-        assert bot.event(message | {"channel_type": "im"} | extra).status_code == 200
+        assert quiet_bot.event(message | {"channel_type": "im"} | extra).status_code == 200
 
     assert standin.calls_to("chat.postMessage") == []
 
@@ -407,8 +489,8 @@ class BrokenEngine:
         raise RuntimeError("the index exploded")
 
 
-def test_a_failing_engine_gets_a_friendly_reply_in_the_thread(standin, slack_settings, caplog):
-    bot = SlackHarness(standin, slack_settings, BrokenEngine())
+def test_a_failing_engine_gets_a_friendly_reply_in_the_thread(standin, plain_settings, caplog):
+    bot = SlackHarness(standin, plain_settings, BrokenEngine())
 
     _, event = bot.mention("Is dysprosium controlled?")
 
@@ -470,13 +552,25 @@ def test_feedback_after_a_restart_keeps_what_the_message_holds(bot, standin, sla
 
 # -- Block Kit -----------------------------------------------------------------------------
 def long_answer(citations: int = 150, paragraphs: int = 120) -> Answer:
-    body = [f"Paragraph {i}: **Announcement {i}** covers <items> & more. " * 12 + f"[{i % citations + 1}]" for i in range(paragraphs)]
+    body = [
+        f"Paragraph {i}: **Announcement {i}** covers <items> & more. " * 12 + f"[{i % citations + 1}]"
+        for i in range(paragraphs)
+    ]
     body.append("word " * 1500)  # one paragraph longer than a section
     text = "**Status on 24 Nov 2026**\n- Measure A: suspended since 7 Nov 2025 [1]\n\n" + "\n\n".join(body)
     cited = [
-        Citation(n=n, document=f"corpus/doc-{n}.md", title=f"Title {n} & <part> | " + "long title " * 40,
-                 quote=f"Quote {n} " + "quoted words " * 150, start=0, end=10, url=f"https://example.org/{n}?a=1&b=2",
-                 published="2025-11-07", passage=n, issuer="MOFCOM")  # fmt: skip
+        Citation(
+            n=n,
+            document=f"corpus/doc-{n}.md",
+            title=f"Title {n} & <part> | " + "long title " * 40,
+            quote=f"Quote {n} " + "quoted words " * 150,
+            start=0,
+            end=10,
+            url=f"https://example.org/{n}?a=1&b=2",
+            published="2025-11-07",
+            passage=n,
+            issuer="MOFCOM",
+        )
         for n in range(1, citations + 1)
     ]
     measures = [MeasureStatus("a", "Measure A", "suspended", "2025-11-07", "2026-11-10", "b", citation=1)]
@@ -492,7 +586,9 @@ def test_a_long_answer_is_split_within_slack_limits():
     for blocks, text in messages:
         assert 0 < len(blocks) <= slack.BLOCK_LIMIT and text.strip()
         assert all(len(b["text"]["text"]) <= slack.SECTION_LIMIT for b in blocks if b["type"] == "section")
-        assert all(len(e["text"]) <= slack.SECTION_LIMIT for b in blocks if b["type"] == "context" for e in b["elements"])
+        assert all(
+            len(e["text"]) <= slack.SECTION_LIMIT for b in blocks if b["type"] == "context" for e in b["elements"]
+        )
     assert messages[-1][0][-1]["type"] == "actions"
     assert len(messages[0][1]) <= slack.FALLBACK_CHARS
     for citation in answer.citations:  # each source whole, in exactly one section
@@ -529,29 +625,41 @@ def test_seen_events_stay_bounded():
 
 
 # -- running it ----------------------------------------------------------------------------
-def test_serve_names_the_missing_variables(monkeypatch, slack_settings):
+def test_serve_names_the_missing_variables(monkeypatch, plain_settings):
     for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET"):
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(LodestoneError, match="SLACK_BOT_TOKEN and SLACK_APP_TOKEN are not set"):
-        slack.serve(slack_settings)
+        slack.serve(plain_settings)
     monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
     with pytest.raises(LodestoneError, match="^SLACK_SIGNING_SECRET is not set"):
-        slack.serve(slack_settings, http_mode=True)
+        slack.serve(plain_settings, http_mode=True)
     monkeypatch.setenv("SLACK_APP_TOKEN", BOT_TOKEN)
     with pytest.raises(LodestoneError, match="xapp-"):
-        slack.serve(slack_settings)
+        slack.serve(plain_settings)
 
 
-def test_a_rejected_bot_token_is_a_clear_error(standin, slack_settings, engine):
+def test_a_rejected_bot_token_is_a_clear_error(standin, plain_settings):
     standin.bad_tokens.add("xoxb-revoked")
 
     with pytest.raises(LodestoneError, match=r"rejected SLACK_BOT_TOKEN \(invalid_auth\)") as raised:
-        slack.connect(engine, slack_settings, "xoxb-revoked", SIGNING_SECRET)
+        slack.connect(UnusedEngine(), plain_settings, "xoxb-revoked", SIGNING_SECRET)
 
     assert "xoxb-revoked" not in str(raised.value)
 
 
-def test_health_check(bot):
+def test_a_refused_socket_mode_connection_is_a_clear_error(standin, plain_settings, caplog):
+    standin.bad_tokens.add(APP_TOKEN)
+    app = slack.build_app(UnusedEngine(), plain_settings, BOT_TOKEN)
+
+    with pytest.raises(LodestoneError, match=r"Socket Mode connection \(invalid_auth\).*SLACK_APP_TOKEN"):
+        slack.run_socket_mode(app, APP_TOKEN)
+
+    assert standin.calls_to("apps.connections.open") == [{}]
+    assert APP_TOKEN not in caplog.text
+
+
+def test_health_check(standin, plain_settings):
+    bot = SlackHarness(standin, plain_settings, UnusedEngine())
     assert bot.http.get("/healthz").json() == {"ok": True}
 
 
