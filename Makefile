@@ -15,7 +15,8 @@ $(BIN)/lodestone: pyproject.toml constraints.txt
 setup: $(BIN)/lodestone
 
 browser: setup
-	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	@command -v chromium >/dev/null && [ -d /usr/share/fonts/truetype/noto ] || \
+		(apt-get update -qq && apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null)
 
 run: setup
 	$(BIN)/lodestone index build

@@ -49,12 +49,12 @@ class Engine:
     def _open(self):
         with self._lock:
             if self._state is None:
-                from assistant.models import get_embedder
+                from assistant.models import query_encoder
                 from assistant.retrieval import HybridRetriever
                 from assistant.store import open_index
 
                 index = open_index(self.settings)
-                embedder = self._embedder or get_embedder()
+                embedder = self._embedder or query_encoder(self.settings.index_dir)
                 retriever = HybridRetriever(index, embedder, self.settings.candidates, self.settings.rrf_k)
                 vocabulary = Vocabulary.from_texts([r["text"] for r in index.chunks.values()])
                 self._state = (index, retriever, ExtractiveAnswerer(vocabulary, self.settings.answer_sentences))

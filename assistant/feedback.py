@@ -67,7 +67,7 @@ class FeedbackStore:
         if not question:
             raise FeedbackInvalid("There is no answer to give feedback on yet: ask a question first.")
         row = (
-            dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             source,
             rating,
             (comment or "")[:4000],

@@ -36,7 +36,7 @@ from assistant.errors import CorpusError, IndexCorrupt, IndexNotBuilt
 from assistant.ingest.chunking import ChunkingParams, chunk_document
 from assistant.ingest.loaders import load_corpus
 from assistant.keyword import KeywordIndex
-from assistant.models import MODEL_NAME
+from assistant.models import MODEL_NAME, ensure_query_encoder
 from assistant.register import Register
 from assistant.schema import Chunk, Document
 
@@ -89,6 +89,7 @@ def build_index(settings: Settings, full: bool = False, progress=None, embedder=
     target = _target_manifest(documents, params)
     previous = _previous_build(settings, target, full)
     builds = Path(settings.index_dir) / "builds"
+    ensure_query_encoder(settings.index_dir)
     if previous and _unchanged(read_manifest(previous), target):
         return BuildReport(
             documents=len(documents), chunks=sum(len(d["chunks"]) for d in read_manifest(previous).documents.values()),

@@ -48,8 +48,14 @@ GENERIC_ERROR = (
 SOURCES_PLACEHOLDER = '<p class="placeholder">The sources of the latest answer appear here.</p>'
 MARKER = re.compile(r"\[(\d+)\](?!\()")
 
-# Clicking a [n] marker in the chat brings source n into view in the panel.
-SOURCE_LINKS_JS = """
+# Clicking a [n] marker in the chat brings source n into view in the panel; each
+# passage opens scrolled to its highlighted quote.
+SOURCES_JS = """
+const showQuotes = () => element.querySelectorAll('.source blockquote').forEach((passage) => {
+  const mark = passage.querySelector('mark');
+  if (mark) passage.scrollTop = Math.max(0, mark.offsetTop - 24);
+});
+watch('value', showQuotes);
 if (!window.lodestoneSourceLinks) {
   window.lodestoneSourceLinks = true;
   document.addEventListener('click', (event) => {
@@ -95,7 +101,7 @@ table.measures .title { font-size: .9em; color: var(--body-text-color-subdued); 
 .source.chosen { box-shadow: 0 0 0 3px var(--color-accent); }
 .source h4 { margin: 0 0 .2em; font-size: .95em; }
 .source .meta { margin: 0 0 .4em; font-size: .85em; color: var(--body-text-color-subdued); word-break: break-all; }
-.source blockquote { margin: 0; font-size: .88em; white-space: pre-wrap; max-height: 16em; overflow-y: auto; }
+.source blockquote { position: relative; margin: 0; font-size: .88em; white-space: pre-wrap; max-height: 16em; overflow-y: auto; }
 mark { background: #ffe27a; color: inherit; padding: 0 .1em; }
 """
 
@@ -108,7 +114,7 @@ class ChatSession:
     turns: list[Turn] = field(default_factory=list)
     messages: list[dict] = field(default_factory=list)
     answer: Answer | None = None
-    asked: int = 0
+    download: Path | None = None
 
     def start(self) -> None:
         if not self.conversation:
@@ -116,7 +122,6 @@ class ChatSession:
 
     def remember(self, answer: Answer) -> None:
         self.answer = answer
-        self.asked += 1
         self.turns.append(Turn(question=answer.standalone_question or answer.question, answer=answer.answer))
 
 
@@ -198,7 +203,8 @@ def sources_html(answer: Answer | None) -> str:
         parts.append(f"<h3>Sources ({len(answer.citations)})</h3>")
         parts += [source_card(c, by_rank.get(c.passage)) for c in answer.citations]
     else:
-        parts.append('<p class="placeholder">No sources: this answer cites nothing.</p>')
+        reason = "the corpus does not cover this question" if answer.refused else "this answer cites nothing"
+        parts.append(f'<p class="placeholder">No sources: {reason}.</p>')
     return "".join(parts)
 
 
@@ -289,9 +295,12 @@ class WebChat:
         )
 
     def _download(self, markdown: str, session: ChatSession):
-        path = self.downloads / f"lodestone-answer-{session.conversation[:8]}-{session.asked}.md"
-        path.write_text(markdown, encoding="utf-8")
-        return gr.DownloadButton(value=str(path), visible=True)
+        """A file for the download button; the session's previous one goes (gradio keeps its own copy)."""
+        if session.download:
+            session.download.unlink(missing_ok=True)
+        session.download = self.downloads / f"lodestone-answer-{session.conversation[:8]}-{len(session.turns)}.md"
+        session.download.write_text(markdown, encoding="utf-8")
+        return gr.DownloadButton(value=str(session.download), visible=True)
 
     def give_feedback(self, rating: str, comment: str, session: ChatSession | None):
         """Record thumbs up/down on the latest answer; returns (confirmation, comment box)."""
@@ -334,7 +343,7 @@ def _view(session: ChatSession, **changes) -> tuple:
 def build_app(engine, settings: Settings) -> gr.Blocks:
     """The web chat page over a shared engine (the engine is thread-safe)."""
     chat = WebChat(engine, settings)
-    with gr.Blocks(title="Lodestone", analytics_enabled=False) as app:
+    with gr.Blocks(title="Lodestone", analytics_enabled=False, delete_cache=(3600, 86400)) as app:
         session = gr.State(None)
         gr.Markdown("## Lodestone\nCited, date-aware answers on China's rare-earth export controls.")
         with gr.Row(equal_height=False):
@@ -343,7 +352,7 @@ def build_app(engine, settings: Settings) -> gr.Blocks:
                 chatbot = gr.Chatbot(
                     label="Chat",
                     elem_id="chat",
-                    height=560,
+                    height=600,
                     buttons=[copy_answer],
                     layout="panel",
                     feedback_options=None,
@@ -382,7 +391,7 @@ def build_app(engine, settings: Settings) -> gr.Blocks:
                     SOURCES_PLACEHOLDER,
                     elem_id="sources",
                     css_template=SOURCES_CSS,
-                    js_on_load=SOURCE_LINKS_JS,
+                    js_on_load=SOURCES_JS,
                     max_height=760,
                 )
         view = [chatbot, question, sources, download, markdown, note, session]  # ANSWER_VIEW
@@ -396,9 +405,15 @@ def build_app(engine, settings: Settings) -> gr.Blocks:
         copy_answer.click(None, [markdown], [note], js=COPY_JS)
         new_button.click(chat.new_conversation, None, [*view[:-1], comment, session], api_name="new_conversation")
         chatbot.clear(chat.new_conversation, None, [*view[:-1], comment, session], api_visibility="private")
-        app.load(chat.default_as_of, None, as_of, api_visibility="private")  # today, not the day the server started
+        app.load(functools.partial(_if_changed, chat.default_as_of, as_of.value), None, as_of, api_visibility="private")
     app.queue(default_concurrency_limit=settings.web_concurrency)
     return app
+
+
+def _if_changed(current, shown: str):
+    """Today's date when the day has moved on since the app was built; else leave the box alone."""
+    value = current()
+    return gr.skip() if value == shown else value
 
 
 def _example_text(selected: gr.SelectData) -> str:
@@ -424,7 +439,7 @@ def launch(app: gr.Blocks, settings: Settings, host: str | None = None, port: in
         auth_message="Lodestone: please log in.",
         prevent_thread_lock=not block,
         show_error=False,
-        quiet=not block,
+        quiet=True,
         ssr_mode=False,
         mcp_server=False,
         footer_links=["api", "settings"],
@@ -437,9 +452,13 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     from assistant.store import build_index, corpus_changed
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    login(settings)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # gradio's own start-up checks
+    auth = login(settings)
     if corpus_changed(settings):
         log.info("The index is missing or older than the corpus: building it (this takes a minute).")
         report = build_index(settings)
         log.info("Indexed %d documents, %d chunks.", report.documents, report.chunks)
-    launch(build_app(Engine(settings), settings), settings, host, port)
+    app = build_app(Engine(settings), settings)
+    where = f"http://{host or settings.web_host}:{port or settings.web_port}"
+    log.info("Web chat at %s%s (Ctrl+C to stop).", where, " (login required)" if auth else "")
+    launch(app, settings, host, port)

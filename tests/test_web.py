@@ -19,7 +19,9 @@ from assistant.errors import SettingInvalid
 from assistant.feedback import FeedbackStore
 from assistant.schema import Answer, Citation
 
-gradio_client = pytest.importorskip("gradio_client", reason="gradio_client is a dev dependency: pip install -e '.[dev]'")
+gradio_client = pytest.importorskip(
+    "gradio_client", reason="gradio_client is a dev dependency: pip install -e '.[dev]'"
+)
 
 from assistant import web  # noqa: E402  (after the skip, so a missing dev extra skips instead of failing)
 
@@ -104,7 +106,10 @@ def test_follow_up_is_answered_in_context_and_new_conversation_starts_afresh(url
     session = client(url)
     session.predict("Is dysprosium controlled?", "", api_name="/ask")
     follow_up = session.predict("and what about holmium?", "", api_name="/ask")
-    assert [text_of(m) for m in follow_up[0] if m["role"] == "user"] == ["Is dysprosium controlled?", "and what about holmium?"]
+    assert [text_of(m) for m in follow_up[0] if m["role"] == "user"] == [
+        "Is dysprosium controlled?",
+        "and what about holmium?",
+    ]
     assert "holmium" in reply(follow_up).lower()
     assert "Announcement No. 57 of 2025" in follow_up[2]
 
@@ -138,7 +143,7 @@ def test_several_people_at_once_get_their_own_answers(url):
     assert not failures
     for subject, question in questions.items():
         chat = results[subject][0]
-        assert [text_of(m) for m in chat] [:1] == [question] and len(chat) == 2, f"{subject}: another session leaked in"
+        assert [text_of(m) for m in chat][:1] == [question] and len(chat) == 2, f"{subject}: another session leaked in"
         answer = text_of(chat[-1]).lower()
         assert subject in answer, f"the {subject} question got an answer about something else"
         assert not {other for other in questions if other != subject and other in answer}, f"{subject}: mixed answers"
@@ -168,6 +173,12 @@ def test_bad_input_gets_a_friendly_message_and_the_chat_keeps_working(url):
     assert "YYYY-MM-DD" in reply(session.predict(HOLMIUM, "20/11/2025", api_name="/ask"))
     answered = session.predict(HOLMIUM, "2025-11-20", api_name="/ask")
     assert "suspended" in reply(answered)
+
+
+def test_question_outside_the_corpus_is_refused_and_cites_nothing(url):
+    refused = client(url).predict("What is the best recipe for banana bread?", "", api_name="/ask")
+    assert "does not cover this question" in reply(refused)
+    assert "No sources: the corpus does not cover this question." in refused[2] and "<mark>" not in refused[2]
 
 
 # -- login, start-up, no index ------------------------------------------------------
@@ -213,12 +224,16 @@ def test_no_index_yet_is_a_message_in_the_chat(tmp_path):
 
 # -- rendering -----------------------------------------------------------------
 def citation(n=1, quote="suspended until 10 November 2026", start=20, end=52) -> Citation:
-    return Citation(n, "corpus/a.md", "Announcement No. 70", quote, start, end, "https://example.org/70", "2025-11-07", 1)
+    return Citation(
+        n, "corpus/a.md", "Announcement No. 70", quote, start, end, "https://example.org/70", "2025-11-07", 1
+    )
 
 
 def test_removed_sentences_are_reported_only_for_generated_answers():
     removed = [{"n": 2, "reason": "quote is not in the cited passage", "text": "x"}] * 2
-    generated = Answer("q", "It is suspended. [1]", False, [citation()], as_of="2025-11-20", generator="llm", removed=removed)
+    generated = Answer(
+        "q", "It is suspended. [1]", False, [citation()], as_of="2025-11-20", generator="llm", removed=removed
+    )
     extractive = dataclasses.replace(generated, generator="extractive")
     assert "_2 unsupported sentences removed._" in web.chat_markdown(generated)
     assert "unsupported" not in web.chat_markdown(extractive)

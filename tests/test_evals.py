@@ -1,0 +1,59 @@
+"""The eval gate fails, readably, when a change makes answers worse."""
+
+import dataclasses
+import json
+
+from assistant.config import REPO_ROOT
+from assistant.engine import Engine
+from evals.metrics import Golden, score_question, totals
+from evals.runner import check_gate, load_questions, markdown_report, passed, run_suite
+
+BASELINE = json.loads((REPO_ROOT / "evals" / "baseline.json").read_text())
+
+
+def _result(ask, questions):
+    outcomes, answers = run_suite(ask, questions)
+    return {"totals": totals(outcomes), "questions": [o | {"answer_json": a} for o, a in zip(outcomes, answers)]}
+
+
+def test_retrieval_top_k_1_fails_the_gate_naming_metric_and_questions(built_index, embedder):
+    broken = Engine(dataclasses.replace(built_index, top_k=1), embedder=embedder)
+    failures = check_gate(_result(broken.ask, load_questions([])), BASELINE)
+    text = "\n".join(failures)
+    assert "hit@5 fell from" in text
+    assert "Questions that passed at the baseline and fail now:" in text
+
+
+def test_forged_citations_fail_the_gate_on_citation_validity(engine):
+    questions = [q for q in load_questions([]) if not q.should_refuse][:12]
+
+    def forging_ask(question, **kwargs):
+        answer = engine.ask(question, **kwargs)
+        if answer.citations:
+            answer.citations[0].quote = "This sentence is in no passage at all."
+        return answer
+
+    failures = check_gate(_result(forging_ask, questions), BASELINE)
+    assert any(f.startswith("citation_validity is") for f in failures)
+
+
+def test_the_committed_baseline_passes_its_own_gate(engine):
+    questions = load_questions([])
+    result = _result(engine.ask, questions)
+    assert check_gate(result, BASELINE) == []
+    assert result["totals"]["citation_validity"] == 1.0
+
+
+def test_empty_retrieval_is_a_miss_not_a_crash():
+    q = Golden(id="x", question="q", expected_documents=["mofcom-gac-2025-18"], must_include=[["1C902"]])
+    empty = {"answer": "", "refused": False, "citations": [], "passages": [], "measures": [], "timings_ms": {}}
+    outcome = score_question(q, empty, [])
+    assert outcome["retrieval_rank"] is None and not passed(outcome)
+    assert totals([outcome])["hit@5"] == 0.0
+
+
+def test_report_lists_failing_questions_with_expectations(engine):
+    q = Golden(id="probe", question="Is holmium controlled?", as_of="2025-11-20", must_include=[["no such phrase"]])
+    result = _result(engine.ask, [q])
+    report = markdown_report(result, BASELINE, {"lodestone": result["totals"]}, [])
+    assert "### probe: Is holmium controlled?" in report and "key facts 0/1" in report
