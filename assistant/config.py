@@ -47,6 +47,7 @@ class Settings:
     top_k: int = _setting(8, "Passages retrieved per question (after fusion).")
     candidates: int = _setting(30, "Candidates each retriever (dense, keyword) returns before fusion.")
     rrf_k: int = _setting(60, "Reciprocal-rank-fusion constant.")
+    dense_weight: float = _setting(0.7, "Weight of dense hits against keyword hits (1.0) in the fusion, 0 to 1.")
     chunk_tokens: int = _setting(200, "Target chunk size in word pieces of the embedding model (max 254).")
     chunk_overlap: int = _setting(30, "Overlap between neighbouring chunks, in word pieces.")
     max_question_chars: int = _setting(2000, "Longest question accepted, in characters.")

@@ -55,7 +55,9 @@ class Engine:
 
                 index = open_index(self.settings)
                 embedder = self._embedder or query_encoder(self.settings.index_dir)
-                retriever = HybridRetriever(index, embedder, self.settings.candidates, self.settings.rrf_k)
+                retriever = HybridRetriever(
+                    index, embedder, self.settings.candidates, self.settings.rrf_k, self.settings.dense_weight
+                )
                 vocabulary = Vocabulary.from_texts([r["text"] for r in index.chunks.values()])
                 self._state = (index, retriever, ExtractiveAnswerer(vocabulary, self.settings.answer_sentences))
             return self._state

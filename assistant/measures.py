@@ -30,7 +30,7 @@ CONTROL_QUESTION = re.compile(r"\b(control|licen[cs]|restrict|ban|allowed|permit
 
 def relevant_measures(question: str, register: Register, quoted_documents: list[str]) -> list[Measure]:
     items = items_in(question)
-    found: list[Measure] = _collapse(question, register.for_items(items))
+    found: list[Measure] = _collapse(question, register.for_items(items) + register.for_terms(question))
     numbers = announcement_numbers(question)
     found += _collapse(question, [m for m in register.measures.values() if m.number and _number_of(m.number) in numbers])
     named = {d for d, pattern in DESTINATIONS.items() if pattern.search(question)}
@@ -41,7 +41,7 @@ def relevant_measures(question: str, register: Register, quoted_documents: list[
             by_destination = [m for m in by_destination if m.document_id in docs or not m.elements]
         found += by_destination
     found = [m for m in found if not m.destinations or not named or set(m.destinations) & named]
-    if not items and not numbers:  # nothing named: the measures of the documents quoted
+    if not found:  # nothing named: the measures of the documents quoted
         for doc_id in quoted_documents:
             found += _best_of_document(question, register.for_documents([doc_id]))
     found = sorted(_unique(found), key=lambda m: not any(e in m.title.lower() for e in items.elements))

@@ -59,6 +59,7 @@ class Measure:
     control_codes: list[str] = field(default_factory=list)
     hs_codes: list[str] = field(default_factory=list)
     destinations: list[str] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)  # phrases that name what it covers ("0.1%", "know-how", an entity)
     scope_evidence: str | None = None
     number: str | None = None
 
@@ -123,6 +124,11 @@ class Register:
                 found.append(m)
         return found
 
+    def for_terms(self, question: str) -> list[Measure]:
+        """Measures whose declared terms ("de minimis", "MP Materials") the question uses."""
+        lowered = question.lower()
+        return [m for m in self.measures.values() if any(_phrase_in(t.lower(), lowered) for t in m.terms)]
+
     def for_documents(self, document_ids: list[str]) -> list[Measure]:
         return [m for m in self.measures.values() if m.document_id in document_ids]
 
@@ -142,9 +148,14 @@ def _measure(measure_id: str, title: str, doc: Document, items: dict, timeline: 
         control_codes=[c.upper() if "." not in c else c[: c.index(".")].upper() + c[c.index(".") :] for c in items.get("control_codes", [])],
         hs_codes=list(items.get("hs_codes", [])),
         destinations=list(items.get("destinations", [])),
+        terms=list(items.get("terms", [])),
         scope_evidence=items.get("evidence"),
         number=str(doc.meta.get("number")) if doc.meta.get("number") else None,
     )
+
+
+def _phrase_in(phrase: str, text: str) -> bool:
+    return bool(re.search(rf"(?<![\w.]){re.escape(phrase)}(?!\w)", text))
 
 
 def _code_match(code: str, codes: list[str]) -> bool:

@@ -19,11 +19,13 @@ from assistant.schema import Passage
 
 
 class HybridRetriever:
-    def __init__(self, index, embedder, candidates: int = 30, rrf_k: int = 60):
+    def __init__(self, index, embedder, candidates: int = 30, rrf_k: int = 60, dense_weight: float = 1.0):
         if candidates <= 0:
             raise ValueError(f"candidates must be > 0, got {candidates}")
+        if not 0 <= dense_weight <= 1:
+            raise ValueError(f"dense_weight must be between 0 and 1, got {dense_weight}")
         self.index, self.embedder = index, embedder
-        self.candidates, self.rrf_k = candidates, rrf_k
+        self.candidates, self.rrf_k, self.dense_weight = candidates, rrf_k, dense_weight
 
     def retrieve(self, question: str, k: int) -> list[Passage]:
         if k <= 0:
@@ -36,9 +38,9 @@ class HybridRetriever:
         dense = self.dense(question, self.candidates)
         keyword = self.index.keyword.search(question, self.candidates)
         fused: dict[str, float] = {}
-        for hits in (dense, keyword):
+        for hits, weight in ((dense, self.dense_weight), (keyword, 1.0)):
             for rank, (chunk_id, _) in enumerate(hits):
-                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (self.rrf_k + rank + 1)
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (self.rrf_k + rank + 1)
         similarity = dict(dense)
         ranked = sorted(fused, key=lambda c: (-fused[c], c))[:k]
         return [self.passage(c, fused[c], similarity.get(c, 0.0), r + 1) for r, c in enumerate(ranked)]

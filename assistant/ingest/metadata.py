@@ -93,7 +93,7 @@ def _date(value, path, name: str) -> str:
 def _check_items(items, path, where: str, flat_body: str) -> None:
     if not isinstance(items, dict):
         raise FrontMatterInvalid(path, where, "must be a mapping (elements, forms, control_codes, hs_codes...)")
-    for key in ("elements", "forms", "control_codes", "hs_codes", "destinations"):
+    for key in ("elements", "forms", "control_codes", "hs_codes", "destinations", "terms"):
         value = items.get(key)
         if value is not None and not isinstance(value, list):
             raise FrontMatterInvalid(path, f"{where}.{key}", f"must be a list, got {value!r}")
