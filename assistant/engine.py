@@ -152,7 +152,6 @@ class Engine:
     def _extractive(self, question, query, as_of, passages, index, retriever, answerer) -> Answer:
         composition = answerer.compose(query, passages)
         answer = Answer(question=question, answer="", refused=False, passages=passages, as_of=as_of, standalone_question=query)
-        items = items_in(query)
         if self._refuse(question, query, composition):
             answer.refused = True
             answer.answer = _refusal_text(passages)
