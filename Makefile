@@ -8,8 +8,8 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 $(BIN)/lodestone: pyproject.toml constraints.txt
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install -q -c constraints.txt torch==2.13.0
-	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install -qq -c constraints.txt torch==2.13.0
+	$(BIN)/pip install -qq -c constraints.txt -e '.[dev]'
 	touch $(BIN)/lodestone
 
 setup: $(BIN)/lodestone

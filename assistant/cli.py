@@ -182,12 +182,13 @@ def slack(http_mode, port):
 @click.option("--gate", is_flag=True, help="Exit non-zero when a gated metric falls below the baseline.")
 @click.option("--update-baseline", is_flag=True, help="Write this run's totals as the new baseline.")
 @click.option("--baselines", is_flag=True, help="Also run the plain llama-index and BM25-only baselines.")
+@click.option("--judge", is_flag=True, help="Advisory LLM scores per answer (needs LODESTONE_LLM_URL; never gated).")
 @friendly
-def eval_command(suites, report_dir, compare, gate, update_baseline, baselines):
+def eval_command(suites, report_dir, compare, gate, update_baseline, baselines, judge):
     """Run the golden questions through the engine and report the metrics."""
     from evals.runner import run_cli
 
-    sys.exit(run_cli(suites, report_dir, compare, gate, update_baseline, baselines))
+    sys.exit(run_cli(suites, report_dir, compare, gate, update_baseline, baselines, judge))
 
 
 @main.group()

@@ -128,6 +128,10 @@ class Generator:
             return None
         return standalone_question(reply, self.settings.max_question_chars)
 
+    def chat(self, system: str, user: str) -> str:
+        """One plain exchange (used by the eval's advisory judge); GeneratorError on failure."""
+        return self._chat([("system", system), ("user", user)])
+
     # -- hooks: the only code that talks to the server ------------------------
     def _stream_reply(self, messages: list[tuple[str, str]]) -> Iterator[str]:
         """The reply's text pieces as they arrive; GeneratorError on any failure or past the timeout."""

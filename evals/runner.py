@@ -5,6 +5,7 @@
     lodestone eval --gate                   # exit 1 when a gated metric regressed
     lodestone eval --update-baseline        # accept this run as the new baseline
     lodestone eval --baselines              # also score plain llama-index and BM25-only
+    lodestone eval --judge                  # advisory LLM scores (needs LODESTONE_LLM_URL; never gated)
 
 The gate: every metric marked gated in ``evals/metrics.py`` may fall below its
 baseline by at most ``tolerance`` (absolute, default 0.02, stored in the
@@ -26,13 +27,17 @@ DEFAULT_TOLERANCE = 0.02
 GOLDEN_DIR = REPO_ROOT / "evals" / "golden"
 
 
-def run_cli(suites, report_dir, compare, gate, update_baseline, baselines) -> int:
+def run_cli(suites, report_dir, compare, gate, update_baseline, baselines, judge=False) -> int:
     questions = load_questions(suites)
     from assistant.engine import Engine
 
     engine = Engine(Settings.load())
+    if judge and engine.generator is None:
+        raise LodestoneError("The advisory judge needs a generator: set LODESTONE_LLM_URL (see docs/llm.md).")
     outcomes, answers = run_suite(engine.ask, questions)
     result = {"totals": totals(outcomes), "questions": _merge(outcomes, answers)}
+    if judge:
+        add_advisory_scores(result, engine.generator)
     systems = {"lodestone": result["totals"]}
     if baselines:
         systems |= run_baselines(engine.settings, questions)
@@ -104,6 +109,18 @@ def run_baselines(settings, questions) -> dict:
     return systems
 
 
+def add_advisory_scores(result: dict, generator) -> None:
+    """Advisory judge scores per question and on average; the gate never reads them."""
+    from evals.judge import AdvisoryJudge, summarise
+
+    judge = AdvisoryJudge(generator)
+    scores = []
+    for q in result["questions"]:
+        q["advisory_judge"] = None if q["answer_json"]["refused"] else judge.score(q["answer_json"])
+        scores.append(q["advisory_judge"])
+    result["advisory"] = summarise(scores)
+
+
 def check_gate(result: dict, baseline: dict) -> list[str]:
     """Readable lines naming each gated metric that regressed and the questions that changed."""
     tolerance = float(baseline.get("tolerance", DEFAULT_TOLERANCE))
@@ -166,6 +183,10 @@ def markdown_report(result: dict, baseline: dict, systems: dict, failures: list[
         lines += ["", "## Side by side", "", "| metric | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
         for metric in METRICS:
             lines.append(f"| {metric} | " + " | ".join(str(systems[n][metric]) for n in names) + " |")
+    if result.get("advisory"):
+        a = result["advisory"]
+        lines += ["", "## Advisory judge (LLM scores, 1-5; never gated)", ""]
+        lines.append(f"- scored answers: {a['scored']}; faithfulness {a.get('faithfulness', '-')}; relevance {a.get('relevance', '-')}")
     lines += ["", "## Gate", ""] + ([f"- FAIL: {f}" for f in failures] or ["- pass"])
     failing = [q for q in result["questions"] if not q["passed"]]
     lines += ["", f"## Failing questions ({len(failing)})", ""]

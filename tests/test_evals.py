@@ -57,3 +57,42 @@ def test_report_lists_failing_questions_with_expectations(engine):
     result = _result(engine.ask, [q])
     report = markdown_report(result, BASELINE, {"lodestone": result["totals"]}, [])
     assert "### probe: Is holmium controlled?" in report and "key facts 0/1" in report
+
+
+def test_advisory_judge_scores_are_reported_but_never_gated(built_index, embedder):
+    import http.server
+    import threading
+
+    from evals.runner import add_advisory_scores
+
+    class StandIn(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            body = json.dumps({
+                "id": "x", "object": "chat.completion", "created": 0, "model": "judge",
+                "choices": [{"index": 0, "finish_reason": "stop",
+                             "message": {"role": "assistant", "content": '{"faithfulness": 2, "relevance": 3}'}}],
+            }).encode()  # fmt: skip
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), StandIn)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings = dataclasses.replace(built_index, llm_url=f"http://127.0.0.1:{server.server_port}/v1", llm_model="judge")
+        engine = Engine(settings, embedder=embedder)
+        questions = [q for q in load_questions([]) if q.id in {"codes-001", "refusals-001"}]
+        outcomes, answers = run_suite(Engine(built_index, embedder=embedder).ask, questions)
+        result = {"totals": totals(outcomes), "questions": [o | {"answer_json": a} for o, a in zip(outcomes, answers)]}
+        add_advisory_scores(result, engine.generator)
+    finally:
+        server.shutdown()
+    assert result["advisory"] == {"scored": 1, "faithfulness": 2.0, "relevance": 3.0}
+    assert check_gate(result, {"totals": result["totals"], "tolerance": 0.02}) == []
+    assert "Advisory judge" in markdown_report(result, {}, {"lodestone": result["totals"]}, [])
