@@ -44,6 +44,7 @@ class Settings:
     corpus_dir: Path = _setting(REPO_ROOT / "corpus", "Folder of source documents to index.")
     index_dir: Path = _setting(REPO_ROOT / "index", "Folder where the built index lives (Chroma, BM25, manifest).")
     data_dir: Path = _setting(REPO_ROOT / "data", "Folder for durable data such as the feedback store.")
+    chroma_url: str = _setting("", "URL of a Chroma server (e.g. http://127.0.0.1:8000) to hold the vectors; empty: files under index_dir.")
     top_k: int = _setting(8, "Passages retrieved per question (after fusion).")
     candidates: int = _setting(30, "Candidates each retriever (dense, keyword) returns before fusion.")
     rrf_k: int = _setting(60, "Reciprocal-rank-fusion constant.")

@@ -8,7 +8,8 @@
     │   └── FrontMatterInvalid  metadata of a document is wrong (file + field)
     ├── IndexError_
     │   ├── IndexNotBuilt       no index yet
-    │   └── IndexCorrupt        the index on disk can't be opened
+    │   ├── IndexCorrupt        the index on disk can't be opened
+    │   └── ChromaUnavailable   the Chroma server (LODESTONE_CHROMA_URL) is out of reach
     ├── GeneratorError          the optional LLM backend failed (answer falls back)
     └── FeedbackInvalid         a feedback record is missing what it needs
 
@@ -56,6 +57,14 @@ class IndexNotBuilt(IndexError_):
 class IndexCorrupt(IndexError_):
     def __init__(self, path, reason: str):
         super().__init__(f"The index at {path} can't be read ({reason}). Run: lodestone index build --full")
+
+
+class ChromaUnavailable(IndexError_):
+    def __init__(self, url: str, reason: str):
+        super().__init__(
+            f"Can't reach the Chroma server at {url} ({reason}). Start it with "
+            f"'chroma run --path DIR --host 127.0.0.1 --port 8000', or unset LODESTONE_CHROMA_URL to use local files."
+        )
 
 
 class GeneratorError(LodestoneError):

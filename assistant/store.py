@@ -5,7 +5,8 @@ Layout under the index folder::
     index/
       live -> builds/<stamp>      symlink, swapped atomically when a build completes
       builds/<stamp>/
-        chroma/                   Chroma persistent store (via llama-index's ChromaVectorStore)
+        chroma/                   Chroma persistent store (via llama-index's ChromaVectorStore), or,
+                                  with LODESTONE_CHROMA_URL, the collection lodestone-<stamp> on a Chroma server
         keyword/                  bm25s index
         chunks.jsonl              every chunk with its metadata
         register.json             the measures register
@@ -30,9 +31,10 @@ import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 
 from assistant.config import Settings, set_offline_environment
-from assistant.errors import CorpusError, IndexCorrupt, IndexNotBuilt
+from assistant.errors import ChromaUnavailable, CorpusError, IndexCorrupt, IndexNotBuilt
 from assistant.ingest.chunking import ChunkingParams, chunk_document
 from assistant.ingest.loaders import load_corpus
 from assistant.keyword import KeywordIndex
@@ -64,9 +66,11 @@ class Manifest:
     chunking: dict
     documents: dict  # id -> {"path", "sha256", "chunks": [ids]}
     built_at: str = ""
+    vectors: str = "local"  # "local" files, or the Chroma server's URL
 
     def compatible_with(self, other: Manifest) -> bool:
-        return (self.schema_version, self.model, self.chunking) == (other.schema_version, other.model, other.chunking)
+        mine = (self.schema_version, self.model, self.chunking, self.vectors)
+        return mine == (other.schema_version, other.model, other.chunking, other.vectors)
 
 
 def live_path(settings: Settings) -> Path:
@@ -86,7 +90,7 @@ def build_index(settings: Settings, full: bool = False, progress=None, embedder=
     started = time.perf_counter()
     documents, problems = load_corpus(Path(settings.corpus_dir))
     params = ChunkingParams(settings.chunk_tokens, settings.chunk_overlap)
-    target = _target_manifest(documents, params)
+    target = _target_manifest(documents, params, settings.chroma_url or "local")
     previous = _previous_build(settings, target, full)
     builds = Path(settings.index_dir) / "builds"
     ensure_query_encoder(settings.index_dir)
@@ -96,23 +100,24 @@ def build_index(settings: Settings, full: bool = False, progress=None, embedder=
             unchanged_documents=len(documents), problems=[str(p) for p in problems],
             seconds=time.perf_counter() - started, path=str(previous),
         )  # fmt: skip
-    _remove_abandoned(builds)
+    _remove_abandoned(builds, settings)
     work = builds / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}.partial"
     try:
-        report = _write_build(work, documents, target, previous, progress, embedder)
+        report = _write_build(work, documents, target, previous, progress, embedder, settings)
     finally:
         _release_chroma()
     report.problems = [str(p) for p in problems]
     final = work.with_suffix("")
     work.rename(final)
     _swap_live(settings, final)
-    _prune(builds, keep={final.name, previous.name if previous else ""})
+    _prune(builds, settings, keep={final.name, previous.name if previous else ""})
     report.seconds, report.path = time.perf_counter() - started, str(final)
     return report
 
 
-def _target_manifest(documents: list[Document], params: ChunkingParams) -> Manifest:
+def _target_manifest(documents: list[Document], params: ChunkingParams, vectors: str) -> Manifest:
     return Manifest(
+        vectors=vectors,
         schema_version=SCHEMA_VERSION,
         model=MODEL_NAME,
         chunking=asdict(params) | {"splitter": "sections+SentenceSplitter"},
@@ -137,16 +142,13 @@ def _unchanged(old: Manifest, target: Manifest) -> bool:
     return {i: d["sha256"] for i, d in old.documents.items()} == {i: d["sha256"] for i, d in target.documents.items()}
 
 
-def _write_build(work, documents, target, previous, progress, embedder) -> BuildReport:
+def _write_build(work, documents, target, previous, progress, embedder, settings) -> BuildReport:
     from tqdm import tqdm
 
     old_manifest = read_manifest(previous) if previous else None
     old_chunks = _read_chunks(previous) if previous else {}
-    if previous:
-        shutil.copytree(previous / "chroma", work / "chroma")
-    else:
-        work.mkdir(parents=True)
-    store = _vector_store(work / "chroma")
+    work.mkdir(parents=True)
+    store = _copy_vectors(previous, work, settings)
     report = BuildReport(documents=len(documents), full=previous is None)
     old_docs = old_manifest.documents if old_manifest else {}
     stale = [i for i, d in old_docs.items() if i not in target.documents or d["sha256"] != target.documents[i]["sha256"]]
@@ -217,14 +219,53 @@ def _embed_and_add(store, rows: list[dict], embedder) -> None:
     store.add(nodes)
 
 
-def _vector_store(folder: Path):
+def _chroma(build: Path, settings: Settings):
+    """(client, collection name) for a build: files in the build folder, or a Chroma server."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
+
+    options = ChromaSettings(anonymized_telemetry=False)
+    if not settings.chroma_url:
+        return chromadb.PersistentClient(path=str(build / "chroma"), settings=options), COLLECTION
+    url = urlparse(settings.chroma_url)
+    try:
+        client = chromadb.HttpClient(host=url.hostname, port=url.port or 8000, ssl=url.scheme == "https", settings=options)
+        client.heartbeat()
+    except Exception as e:  # connection refused, DNS, TLS: all mean the server is out of reach
+        raise ChromaUnavailable(settings.chroma_url, f"{type(e).__name__}: {e}") from None
+    return client, f"{COLLECTION}-{build.name.removesuffix('.partial')}"
+
+
+def _vector_store(build: Path, settings: Settings):
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    client = chromadb.PersistentClient(path=str(folder), settings=ChromaSettings(anonymized_telemetry=False))
-    collection = client.get_or_create_collection(COLLECTION, metadata={"hnsw:space": "cosine"})
+    client, name = _chroma(build, settings)
+    collection = client.get_or_create_collection(name, metadata={"hnsw:space": "cosine"})
     return ChromaVectorStore(chroma_collection=collection)
+
+
+def _copy_vectors(previous: Path | None, work: Path, settings: Settings):
+    """The new build's vector store, starting from the previous build's vectors."""
+    if previous and not settings.chroma_url:
+        shutil.copytree(previous / "chroma", work / "chroma")
+    store = _vector_store(work, settings)
+    if previous and settings.chroma_url:
+        old = _vector_store(previous, settings)._collection
+        for offset in range(0, old.count(), 500):
+            rows = old.get(include=["embeddings", "documents", "metadatas"], limit=500, offset=offset)
+            store._collection.add(
+                ids=rows["ids"], embeddings=rows["embeddings"], documents=rows["documents"], metadatas=rows["metadatas"]
+            )
+    return store
+
+
+def _drop_vectors(build: Path, settings: Settings) -> None:
+    if settings.chroma_url:
+        try:
+            client, name = _chroma(build, settings)
+            client.delete_collection(name)
+        except Exception:  # already gone, or the server is away: nothing to free
+            pass
 
 
 def _release_chroma() -> None:
@@ -258,14 +299,16 @@ def _swap_live(settings: Settings, build: Path) -> None:
     os.replace(tmp, live)  # atomic on POSIX
 
 
-def _remove_abandoned(builds: Path) -> None:
+def _remove_abandoned(builds: Path, settings: Settings) -> None:
     for partial in builds.glob("*.partial"):
+        _drop_vectors(partial, settings)
         shutil.rmtree(partial, ignore_errors=True)
 
 
-def _prune(builds: Path, keep: set[str]) -> None:
+def _prune(builds: Path, settings: Settings, keep: set[str]) -> None:
     for build in builds.iterdir():
         if build.name not in keep and build.is_dir():
+            _drop_vectors(build, settings)
             shutil.rmtree(build, ignore_errors=True)
 
 
@@ -342,9 +385,9 @@ def open_index(settings: Settings) -> OpenIndex:
     try:
         keyword = KeywordIndex.load(build / "keyword")
         register = Register.load(build / "register.json")
-        vector_store = _vector_store(build / "chroma")
+        vector_store = _vector_store(build, settings)
         count = vector_store._collection.count()
-    except CorpusError:
+    except (CorpusError, ChromaUnavailable):
         raise
     except Exception as e:  # any library error here means the files on disk are damaged
         raise IndexCorrupt(build, f"{type(e).__name__}: {e}") from None
