@@ -128,10 +128,12 @@ class ExtractiveAnswerer:
     def __init__(self, vocabulary: Vocabulary, max_sentences: int = 3):
         self.vocabulary, self.max_sentences = vocabulary, max_sentences
 
-    def compose(self, question: str, passages: list[Passage]) -> Composition:
+    def compose(self, question: str, passages: list[Passage], focus: str | None = None) -> Composition:
+        """Best sentences for ``question``; words outside ``focus`` (a follow-up's own words) count 0.3."""
         q_terms = list(dict.fromkeys(terms(question)))
         q_ids = set(identifier_tokens(question)) | {t for t in q_terms if any(c.isdigit() for c in t)}
-        weight = {t: self.vocabulary.idf(t) for t in q_terms}
+        own = set(terms(focus)) if focus else set(q_terms)
+        weight = {t: self.vocabulary.idf(t) * (1.0 if t in own else 0.3) for t in q_terms}
         total = sum(weight.values()) or 1.0
         top_score = max((p.score for p in passages), default=1.0) or 1.0
         scored = []

@@ -6,7 +6,9 @@ question. With a generator configured, the engine asks it instead.
 
 >>> from assistant.schema import Turn
 >>> standalone("and what about holmium?", [Turn("Is dysprosium controlled?")])
-'Is holmium controlled?'
+'Is holmium controlled? and what about holmium?'
+>>> standalone("and .b?", [Turn("what's 1E902.a?")])
+"what's 1E902.b?"
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ FOLLOW_UP = re.compile(
 )
 
 
+SUB_ITEM = re.compile(r"^\W*(?:and|what about|how about)?\s*\.([a-z])\W*$", re.I)
+CODE_WITH_SUB_ITEM = re.compile(r"\b(\d[A-E]\d{3})\.[a-z]\b", re.I)
+
+
 def is_follow_up(question: str, history: list[Turn]) -> bool:
     return bool(history) and (len(question.split()) <= 8 or bool(FOLLOW_UP.search(question)))
 
@@ -36,8 +42,11 @@ def standalone(question: str, history: list[Turn]) -> str:
     if not previous:
         return question
     new, old = items_in(question), items_in(previous)
+    sub_item = SUB_ITEM.match(question)
+    if sub_item and CODE_WITH_SUB_ITEM.search(previous):  # "what's 1E902.a?" then "and .b?"
+        return CODE_WITH_SUB_ITEM.sub(lambda m: f"{m.group(1)}.{sub_item.group(1)}", previous)
     if new.elements and old.elements:
-        return _replace_elements(previous, old.elements, new.elements)
+        return f"{_replace_elements(previous, old.elements, new.elements)} {question}"
     if new:
         return f"{question} ({previous})"
     return f"{previous} {question}"

@@ -24,7 +24,7 @@ from assistant.conversation import standalone
 from assistant.dates import date_in_question, human_date, parse_as_of
 from assistant.errors import QuestionInvalid
 from assistant.measures import element_label, relevant_measures, status_phrase, unlisted_elements
-from assistant.register import Measure, items_in
+from assistant.register import RELATED_PRODUCTS, Measure, items_in
 from assistant.schema import Answer, Citation, MeasureStatus, Passage, Turn
 from assistant.scope import has_anchor, unsupported_request
 
@@ -150,7 +150,7 @@ class Engine:
 
     # -- the extractive answer --------------------------------------------
     def _extractive(self, question, query, as_of, passages, index, retriever, answerer) -> Answer:
-        composition = answerer.compose(query, passages)
+        composition = answerer.compose(query, passages, focus=question)
         answer = Answer(question=question, answer="", refused=False, passages=passages, as_of=as_of, standalone_question=query)
         if self._refuse(question, query, composition):
             answer.refused = True
@@ -167,7 +167,7 @@ class Engine:
             lines += status_lines
         unlisted = unlisted_elements(query, index.register)
         if unlisted:
-            lines += self._unlisted_lines(unlisted, passages, index, retriever, citations)
+            lines += self._unlisted_lines(unlisted, as_of, passages, index, retriever, citations)
         if status_lines or unlisted:
             lines.append("")
         for s in composition.sentences:
@@ -207,7 +207,7 @@ class Engine:
             )
         return lines, statuses
 
-    def _unlisted_lines(self, unlisted, passages, index, retriever, citations) -> list[str]:
+    def _unlisted_lines(self, unlisted, as_of, passages, index, retriever, citations) -> list[str]:
         names = ", ".join(element_label(e) for e in unlisted)
         checked = []
         documents = set()
@@ -222,10 +222,26 @@ class Engine:
             checked.append(f"{_short_title(index, m.document_id)} [{len(citations)}]")
         if not checked:
             return []
-        return [
+        lines = [
             f"- No instrument in the corpus lists {names} as a controlled element; lists checked: "
             + "; ".join(dict.fromkeys(checked))
         ]
+        return lines + self._limit_lines(unlisted, as_of, passages, index, retriever, citations)
+
+    def _limit_lines(self, unlisted, as_of, passages, index, retriever, citations) -> list[str]:
+        """Listed products that contain an unlisted element (NdFeB magnets with Dy or Tb, for Nd), in force first."""
+        lines = []
+        lists = sorted(index.register.element_lists(), key=lambda m: m.status_on(as_of).status != "in_force")
+        for product in dict.fromkeys(RELATED_PRODUCTS[e] for e in unlisted if e in RELATED_PRODUCTS):
+            for m in lists:
+                sentence = _sentence_naming(product, m, index)
+                if sentence is None:
+                    continue
+                passage = _passage_with(sentence, passages, index, retriever)
+                citations.append(_cite_text(sentence, passage, len(citations) + 1))
+                lines.append(f"- Limits: {sentence} [{len(citations)}]")
+                break
+        return lines
 
     def verify(self, answer: Answer) -> Answer:
         """Drop citations that don't verify, then any sentence left unbacked."""
@@ -240,6 +256,20 @@ class Engine:
         if not kept:
             answer.refused, answer.answer = True, _refusal_text(answer.passages)
         return answer
+
+
+def _sentence_naming(product: str, measure, index) -> str | None:
+    """A sentence of the measure's document that lists a product containing a listed element."""
+    from assistant.answer import split_sentences
+
+    for chunk_id, row in index.chunks.items():
+        if row["document_id"] != measure.document_id:
+            continue
+        passage = Passage(chunk_id, row["document_id"], row["document"], row["title"], row["text"], row["start"], row["end"])
+        for s in split_sentences(passage):
+            if product in s.text and "contain" in s.text and any(e in s.text for e in measure.elements):
+                return s.text
+    return None
 
 
 def _deltas(text: str) -> Iterator[tuple[str, str]]:

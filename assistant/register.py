@@ -33,6 +33,8 @@ ELEMENTS = {
     "graphite": None, "tungsten": "W", "tellurium": "Te", "bismuth": "Bi", "molybdenum": "Mo", "indium": "In",
 }  # fmt: skip
 RARE_EARTHS = list(ELEMENTS)[:17]
+# Listed products an unlisted element goes into: Nd and Pr are not listed, but NdFeB magnets containing Dy or Tb are.
+RELATED_PRODUCTS = {"neodymium": "NdFeB", "praseodymium": "NdFeB", "lanthanum": "magnet", "cerium": "magnet"}
 # Symbols that are also common English words are only read next to a form ("In oxide" is not "in").
 AMBIGUOUS_SYMBOLS = {"In", "W", "Y", "Bi", "Te", "Ce", "La", "Pr", "Er", "Ho", "Ga", "Ge", "Sc"}
 FORMS = ("oxide", "metal", "alloy", "magnet", "compound", "target", "powder", "ore", "concentrate", "salt")
@@ -78,10 +80,13 @@ class Measure:
         return element in self.elements
 
 
+DEFAULT_CHECK = "MOFCOM's announcements (www.mofcom.gov.cn, Security and Control Bureau)"
+
+
 def _after_note(last: dict) -> str:
     return (
         f"the corpus records it as {last['status'].replace('_', ' ')} until {last['until']} and has nothing later; "
-        "check MOFCOM's announcements (www.mofcom.gov.cn, Security and Control Bureau) for what applies now"
+        f"check {last.get('check') or DEFAULT_CHECK} for what applies now"
     )
 
 
