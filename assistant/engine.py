@@ -261,12 +261,12 @@ class Engine:
 def _sentence_naming(product: str, measure, index) -> str | None:
     """A sentence of the measure's document that lists a product containing a listed element."""
     from assistant.answer import split_sentences
+    from assistant.retrieval import passage_from_row
 
     for chunk_id, row in index.chunks.items():
         if row["document_id"] != measure.document_id:
             continue
-        passage = Passage(chunk_id, row["document_id"], row["document"], row["title"], row["text"], row["start"], row["end"])
-        for s in split_sentences(passage):
+        for s in split_sentences(passage_from_row(chunk_id, row, 0.0, 0)):
             if product in s.text and "contain" in s.text and any(e in s.text for e in measure.elements):
                 return s.text
     return None

@@ -86,6 +86,16 @@ class FeedbackStore:
             )
             return int(cursor.lastrowid)
 
+    def record_answer(self, answer, *, source: str, rating: str, comment: str = "", asker: str = "", conversation: str = "") -> int:
+        """Record feedback on an Answer: its question, text, citations and as-of date go with it."""
+        from dataclasses import asdict
+
+        return self.record(
+            source=source, rating=rating, question=answer.question, answer=answer.answer,
+            citations=[asdict(c) for c in answer.citations], as_of=answer.as_of, comment=comment,
+            asker=asker, conversation=conversation,
+        )  # fmt: skip
+
     def all(self) -> list[dict]:
         with self._connect() as db:
             return [dict(r) for r in db.execute("SELECT * FROM feedback ORDER BY id")]

@@ -54,20 +54,24 @@ class HybridRetriever:
         return [(i, float(s)) for i, s in zip(result.ids or [], result.similarities or []) if i in self.index.chunks]
 
     def passage(self, chunk_id: str, score: float, dense: float, rank: int) -> Passage:
-        row = self.index.chunks[chunk_id]
-        return Passage(
-            chunk_id=chunk_id,
-            document_id=row["document_id"],
-            document=row["document"],
-            title=row["title"],
-            text=row["text"],
-            start=row["start"],
-            end=row["end"],
-            section=row.get("section", ""),
-            url=row.get("url"),
-            published=row.get("published"),
-            issuer=row.get("issuer"),
-            score=score,
-            dense=dense,
-            rank=rank,
-        )
+        return passage_from_row(chunk_id, self.index.chunks[chunk_id], score, rank, dense)
+
+
+def passage_from_row(chunk_id: str, row: dict, score: float, rank: int, dense: float = 0.0) -> Passage:
+    """A Passage from a row of chunks.jsonl."""
+    return Passage(
+        chunk_id=chunk_id,
+        document_id=row["document_id"],
+        document=row["document"],
+        title=row["title"],
+        text=row["text"],
+        start=row["start"],
+        end=row["end"],
+        section=row.get("section", ""),
+        url=row.get("url"),
+        published=row.get("published"),
+        issuer=row.get("issuer"),
+        score=score,
+        dense=dense,
+        rank=rank,
+    )

@@ -24,7 +24,7 @@ import re
 import threading
 import uuid
 from collections import OrderedDict
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
@@ -533,16 +533,7 @@ class SlackBot:
         respond(response_type="ephemeral", replace_original=False, text=thanks)
 
     def _record(self, rating: str, answer: Answer, user: str, conversation: str) -> None:
-        self.feedback.record(
-            source="slack",
-            rating=rating,
-            question=answer.question,
-            answer=answer.answer,
-            citations=[asdict(c) for c in answer.citations],
-            as_of=answer.as_of,
-            asker=user,
-            conversation=conversation,
-        )
+        self.feedback.record_answer(answer, source="slack", rating=rating, asker=user, conversation=conversation)
 
     def _record_from_message(self, rating: str, value: dict, body: dict, user: str) -> None:
         """After a restart the answer is gone from memory: keep what the button and message still hold."""

@@ -21,7 +21,7 @@ import logging
 import re
 import tempfile
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.config import Settings, set_offline_environment
@@ -308,15 +308,8 @@ class WebChat:
         if answer is None:
             return "Ask a question first: feedback is about the latest answer.", comment
         try:
-            self.feedback.record(
-                source="web",
-                rating=rating,
-                question=answer.question,
-                answer=answer.answer,
-                citations=[asdict(c) for c in answer.citations],
-                as_of=answer.as_of,
-                comment=(comment or "").strip(),
-                conversation=session.conversation,
+            self.feedback.record_answer(
+                answer, source="web", rating=rating, comment=(comment or "").strip(), conversation=session.conversation
             )
         except LodestoneError as error:
             return str(error), comment

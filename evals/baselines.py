@@ -27,6 +27,7 @@ from pathlib import Path
 
 from assistant.answer import cite
 from assistant.config import Settings, set_offline_environment
+from assistant.retrieval import passage_from_row
 from assistant.schema import Answer, Passage
 
 
@@ -104,22 +105,7 @@ class Bm25Only:
         return _top_passage_answer(question, passages, as_of, self.generator, started)
 
     def _passage(self, chunk_id: str, score: float, rank: int) -> Passage:
-        row = self.index.chunks[chunk_id]
-        return Passage(
-            chunk_id=chunk_id,
-            document_id=row["document_id"],
-            document=row["document"],
-            title=row["title"],
-            text=row["text"],
-            start=row["start"],
-            end=row["end"],
-            section=row.get("section", ""),
-            url=row.get("url"),
-            published=row.get("published"),
-            issuer=row.get("issuer"),
-            score=score,
-            rank=rank,
-        )
+        return passage_from_row(chunk_id, self.index.chunks[chunk_id], score, rank)
 
 
 def _top_passage_answer(question: str, passages: list[Passage], as_of, generator: str, started: float) -> Answer:

@@ -341,7 +341,7 @@ def test_thread_follow_up_is_read_in_the_context_of_the_thread(bot, standin):
     assert replies and replies[-1]["channel"] == "C1" and replies[-1]["ts"] == first["ts"]
     follow_up = standin.calls_to("chat.postMessage")[answered:]
     assert follow_up and follow_up[0]["thread_ts"] == first["ts"]
-    assert follow_up[0]["metadata"]["event_payload"]["question"] == "Is holmium controlled?"
+    assert follow_up[0]["metadata"]["event_payload"]["question"].startswith("Is holmium controlled?")
     assert "holmium" in all_text(follow_up[0]["blocks"]).lower()
 
 
