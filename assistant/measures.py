@@ -19,7 +19,7 @@ from assistant.dates import human_date
 from assistant.keyword import announcement_numbers
 from assistant.register import ELEMENTS, RARE_EARTHS, Measure, Register, Status, items_in
 
-MAX_MEASURES = 6
+MAX_MEASURES = 8
 GENERIC_TERMS = set(terms("rule rules clause clauses control controls export exports ban item items measure"))
 DESTINATIONS = {
     "United States": re.compile(r"\b(US|U\.S\.?|USA|United States|America|American)\b"),
@@ -41,8 +41,8 @@ def relevant_measures(question: str, register: Register, quoted_documents: list[
             by_destination = [m for m in by_destination if m.document_id in docs or not m.elements]
         found += by_destination
     found = [m for m in found if not m.destinations or not named or set(m.destinations) & named]
-    if not found:  # nothing named: the measures of the documents quoted
-        for doc_id in quoted_documents:
+    if not found and not items:  # nothing named: the measures of the two documents quoted first
+        for doc_id in quoted_documents[:2]:
             found += _best_of_document(question, register.for_documents([doc_id]))
     found = sorted(_unique(found), key=lambda m: not any(e in m.title.lower() for e in items.elements))
     return found[:MAX_MEASURES]
