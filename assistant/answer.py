@@ -91,6 +91,7 @@ class Sentence:
     end: int
     score: float = 0.0
     overlap: float = 0.0
+    list_after: Sentence | None = None  # a list this sentence introduces (quoted with it when chosen)
 
 
 @dataclass
@@ -109,7 +110,22 @@ def split_sentences(passage: Passage) -> list[Sentence]:
         out += _sentence(piece, start, passage)
         start = match.end()
     out += _sentence(text[start:], start, passage)
+    _attach_lists(out, passage)
     return out
+
+
+LIST_BLOCK = re.compile(r"(?:^[ \t]*(?:\d+\.|[-*•])[ \t]+\S.*(?:\n|$)){3,}", re.M)
+
+
+def _attach_lists(sentences: list[Sentence], passage: Passage) -> None:
+    """A list of three or more items belongs to the paragraph just before it ("...added 14 entities.")."""
+    for block in LIST_BLOCK.finditer(passage.text):
+        raw = block.group(0).rstrip()
+        items = Sentence(raw, passage, block.start(), block.start() + len(raw))
+        for s in sentences:
+            gap = passage.text[s.end : block.start()]
+            if s.end <= block.start() and gap.count("\n\n") <= 1 and len(gap) < 400:
+                s.list_after = items
 
 
 def _sentence(piece: str, offset: int, passage: Passage) -> list[Sentence]:
@@ -140,16 +156,20 @@ class ExtractiveAnswerer:
         for passage in passages:
             # words the document's title already covers (its name, its number) say little about which sentence answers
             title_terms = set(terms(passage.title))
-            focus = {t: w * (0.3 if t in title_terms else 1.0) for t, w in weight.items()}
-            focus_total = sum(focus.values()) or 1.0
+            beyond_title = {t: w * (0.3 if t in title_terms else 1.0) for t, w in weight.items()}
+            beyond_total = sum(beyond_title.values()) or 1.0
             for s in split_sentences(passage):
                 s_terms = set(terms(s.text))
                 s.overlap = 0.5 * sum(w for t, w in weight.items() if t in s_terms) / total + 0.5 * sum(
-                    w for t, w in focus.items() if t in s_terms
-                ) / focus_total
+                    w for t, w in beyond_title.items() if t in s_terms
+                ) / beyond_total
                 exact = 0.15 if q_ids & s_terms else 0.0
                 s.score = 0.65 * s.overlap + 0.25 * (passage.score / top_score) + exact + 0.1 * passage.dense
                 scored.append(s)
+        wanted = _answer_type(focus or question)
+        if wanted is not None:
+            for s in scored:
+                s.score += 0.15 if wanted.search(s.text) else 0.0
         chosen = self._choose(scored)
         return Composition(
             sentences=chosen,
@@ -165,8 +185,23 @@ class ExtractiveAnswerer:
             if s.overlap == 0 or per_passage.get(s.passage.chunk_id, 0) >= 2 or any(_similar(s, c) for c in chosen):
                 continue
             chosen.append(s)
+            if s.list_after is not None and len(chosen) < self.max_sentences:
+                chosen.append(s.list_after)
             per_passage[s.passage.chunk_id] = per_passage.get(s.passage.chunk_id, 0) + 1
         return chosen
+
+
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+ANSWER_TYPES = [
+    (re.compile(r"\bhow long\b|\bhow many days\b", re.I), re.compile(r"\b\d+\s+(working\s+)?(days?|weeks?|months?|years?)\b", re.I)),
+    (re.compile(r"\bhow many\b|\bhow much\b|\broughly\b", re.I), re.compile(r"\b\d[\d,.]*\b")),
+    (re.compile(r"^\s*when\b|\bwhat date\b|\bsince when\b", re.I), re.compile(rf"\b\d{{1,2}} ({_MONTHS}) \d{{4}}\b|\b({_MONTHS}) \d{{4}}\b")),
+]
+
+
+def _answer_type(question: str):
+    """The shape an answer to "how long / how many / when" questions takes, if it asks one."""
+    return next((shape for asks, shape in ANSWER_TYPES if asks.search(question)), None)
 
 
 def _similar(a: Sentence, b: Sentence) -> bool:

@@ -172,7 +172,7 @@ class Engine:
             lines.append("")
         for s in composition.sentences:
             citations.append(cite(s.text, s.passage, s.start, s.end, len(citations) + 1))
-            lines.append(f"{s.text} [{len(citations)}]")
+            lines.append(f"{normalise(s.text)} [{len(citations)}]")
         if any(m.status == "unknown" for m in answer.measures):
             lines.append("")
             lines.append(WHERE_TO_CHECK)

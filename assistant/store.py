@@ -120,7 +120,7 @@ def _target_manifest(documents: list[Document], params: ChunkingParams, vectors:
         vectors=vectors,
         schema_version=SCHEMA_VERSION,
         model=MODEL_NAME,
-        chunking=asdict(params) | {"splitter": "sections+SentenceSplitter"},
+        chunking=asdict(params) | {"splitter": "sections+SentenceSplitter+lists"},
         documents={d.id: {"path": d.path, "sha256": d.sha256, "chunks": []} for d in documents},
         built_at=time.strftime("%Y-%m-%dT%H:%M:%S"),
     )

@@ -20,6 +20,8 @@ from assistant.models import MAX_WORD_PIECES, count_word_pieces, get_tokenizer
 from assistant.schema import Chunk, Document
 
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.M)
+# A blank line before a list is not a paragraph break for chunking: the list stays with its introduction.
+BEFORE_LIST = re.compile(r"\n\n(?=[ \t]*(?:\d+\.|[-*•])[ \t]+\S)")
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ def _split(text: str, params: ChunkingParams) -> list[tuple[int, str]]:
     from llama_index.core.node_parser import SentenceSplitter
 
     tokenizer = get_tokenizer()
+    joined = BEFORE_LIST.sub("\n ", text)  # same length, so offsets in `joined` are offsets in `text`
     splitter = SentenceSplitter(
         chunk_size=params.chunk_tokens,
         chunk_overlap=params.chunk_overlap,
@@ -78,14 +81,14 @@ def _split(text: str, params: ChunkingParams) -> list[tuple[int, str]]:
         paragraph_separator="\n\n",
     )
     pieces, cursor = [], 0
-    for piece in splitter.split_text(text):
+    for piece in splitter.split_text(joined):
         for part in _fit(piece):
-            offset = text.find(part, max(0, cursor - len(part)))
+            offset = joined.find(part, max(0, cursor - len(part)))
             if offset < 0:
-                offset = text.find(part)
+                offset = joined.find(part)
             if offset < 0:  # the splitter normalised whitespace; keep the text as found
                 continue
-            pieces.append((offset, part))
+            pieces.append((offset, text[offset : offset + len(part)]))
             cursor = offset + len(part)
     return pieces
 
