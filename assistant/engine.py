@@ -62,6 +62,20 @@ class Engine:
                 self._state = (index, retriever, ExtractiveAnswerer(vocabulary, self.settings.answer_sentences))
             return self._state
 
+    def ensure_index(self, log=None):
+        """Build the index when it is missing or older than the corpus (front ends call this at start-up)."""
+        from assistant.store import build_index, corpus_changed
+
+        if not corpus_changed(self.settings):
+            return None
+        if log:
+            log.info("The index is missing or older than the corpus: building it (this takes a minute).")
+        report = build_index(self.settings)
+        if log:
+            log.info("Indexed %d documents, %d chunks.", report.documents, report.chunks)
+        self.reload()
+        return report
+
     def reload(self) -> None:
         """Pick up a newly built index on the next question."""
         with self._lock:

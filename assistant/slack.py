@@ -677,18 +677,15 @@ def serve(settings: Settings, http_mode: bool = False, port: int = 3000, host: s
     /slack/events on ``host:port`` (0.0.0.0 by default: Slack must reach it).
     """
     from assistant.engine import Engine
-    from assistant.store import build_index, corpus_changed
 
     set_offline_environment()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     second = "SLACK_SIGNING_SECRET" if http_mode else "SLACK_APP_TOKEN"
     env = required_environment("SLACK_BOT_TOKEN", second)
     _check_token_kinds(env)
-    if corpus_changed(settings):
-        log.info("The index is missing or older than the corpus: building it (this takes a minute).")
-        report = build_index(settings)
-        log.info("Indexed %d documents, %d chunks.", report.documents, report.chunks)
-    app = connect(Engine(settings), settings, env["SLACK_BOT_TOKEN"], env.get("SLACK_SIGNING_SECRET"))
+    engine = Engine(settings)
+    engine.ensure_index(log)
+    app = connect(engine, settings, env["SLACK_BOT_TOKEN"], env.get("SLACK_SIGNING_SECRET"))
     if http_mode:
         import uvicorn
 

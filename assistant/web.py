@@ -442,16 +442,13 @@ def launch(app: gr.Blocks, settings: Settings, host: str | None = None, port: in
 def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
     """Build the index if it is missing or stale, then serve the web chat until stopped."""
     from assistant.engine import Engine
-    from assistant.store import build_index, corpus_changed
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # gradio's own start-up checks
     auth = login(settings)
-    if corpus_changed(settings):
-        log.info("The index is missing or older than the corpus: building it (this takes a minute).")
-        report = build_index(settings)
-        log.info("Indexed %d documents, %d chunks.", report.documents, report.chunks)
-    app = build_app(Engine(settings), settings)
+    engine = Engine(settings)
+    engine.ensure_index(log)
+    app = build_app(engine, settings)
     where = f"http://{host or settings.web_host}:{port or settings.web_port}"
     log.info("Web chat at %s%s (Ctrl+C to stop).", where, " (login required)" if auth else "")
     launch(app, settings, host, port)
