@@ -15,7 +15,11 @@ does the work.
 
 from __future__ import annotations
 
+import re
+
 from assistant.schema import Passage
+
+EXACT_IDENTIFIER = re.compile(r"\b\d[A-E]\d{3}(?:\.[a-z])?\b|\b\d{8,10}\b", re.I)
 
 
 class HybridRetriever:
@@ -38,12 +42,25 @@ class HybridRetriever:
         dense = self.dense(question, self.candidates)
         keyword = self.index.keyword.search(question, self.candidates)
         fused: dict[str, float] = {}
-        for hits, weight in ((dense, self.dense_weight), (keyword, 1.0)):
+        for hits, weight in ((dense, self.dense_weight), (keyword, 1.0), (self.exact(question, keyword), 1.0)):
             for rank, (chunk_id, _) in enumerate(hits):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (self.rrf_k + rank + 1)
         similarity = dict(dense)
         ranked = sorted(fused, key=lambda c: (-fused[c], c))[:k]
         return [self.passage(c, fused[c], similarity.get(c, 0.0), r + 1) for r, c in enumerate(ranked)]
+
+    def exact(self, question: str, keyword: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        """Chunks that contain a control code or HS code of the question verbatim, in keyword order.
+
+        An identifier only the keyword list finds would otherwise lose, in the fusion, to
+        chunks that both lists rank in the middle.
+        """
+        codes = [c.lower() for c in EXACT_IDENTIFIER.findall(question)]
+        if not codes:
+            return []
+        order = {chunk_id: i for i, (chunk_id, _) in enumerate(keyword)}
+        found = [c for c, row in self.index.chunks.items() if any(code in row["text"].lower() for code in codes)]
+        return [(c, 1.0) for c in sorted(found, key=lambda c: (order.get(c, len(order)), c))][: self.candidates]
 
     def dense(self, question: str, k: int) -> list[tuple[str, float]]:
         from llama_index.core.vector_stores.types import VectorStoreQuery
