@@ -12,7 +12,6 @@ opened, and the embedding model serialises its own calls.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import threading
 import time
 from collections.abc import Iterator
@@ -23,10 +22,11 @@ from assistant.config import Settings, set_offline_environment
 from assistant.conversation import standalone
 from assistant.dates import date_in_question, human_date, parse_as_of
 from assistant.errors import QuestionInvalid
-from assistant.measures import element_label, relevant_measures, status_phrase, unlisted_elements
-from assistant.register import RELATED_PRODUCTS, Measure, items_in
-from assistant.schema import Answer, Citation, MeasureStatus, Passage, Turn
+from assistant.measures import relevant_measures, unlisted_elements
+from assistant.register import items_in
+from assistant.schema import Answer, Citation, Passage, Turn
 from assistant.scope import has_anchor, unsupported_request
+from assistant.status import StatusWriter
 
 REFUSAL = "The corpus does not cover this question, so Lodestone cannot answer it with a cited source."
 WHERE_TO_CHECK = "For anything newer, check MOFCOM's announcements at www.mofcom.gov.cn (Security and Control Bureau)."
@@ -158,8 +158,9 @@ class Engine:
                 extra.append(measure.scope_evidence)
         for measure in index.register.element_lists() if unlisted_elements(query, index.register) else []:
             extra.append(measure.scope_evidence)
+        writer = StatusWriter(index, retriever, passages, [])
         for evidence in extra:
-            _passage_with(evidence, passages, index, retriever)
+            writer.passage_with(evidence)
         return passages
 
     # -- the extractive answer --------------------------------------------
@@ -175,13 +176,14 @@ class Engine:
         lines: list[str] = []
         quoted_docs = list(dict.fromkeys(s.passage.document_id for s in composition.sentences))
         measures = relevant_measures(query, index.register, quoted_docs)
-        status_lines, answer.measures = self._status_lines(measures, as_of, passages, index, retriever, citations)
+        writer = StatusWriter(index, retriever, passages, citations)
+        status_lines, answer.measures = writer.measure_lines(measures, as_of)
         if status_lines:
             lines.append(f"**Status on {human_date(as_of)}**")
             lines += status_lines
         unlisted = unlisted_elements(query, index.register)
         if unlisted:
-            lines += self._unlisted_lines(unlisted, as_of, passages, index, retriever, citations)
+            lines += writer.unlisted_lines(unlisted, as_of)
         if status_lines or unlisted:
             lines.append("")
         for s in composition.sentences:
@@ -202,61 +204,6 @@ class Engine:
             return False
         return composition.best_overlap < self.settings.refusal_threshold
 
-    def _status_lines(self, measures: list[Measure], as_of, passages, index, retriever, citations):
-        titles = {m.document_id: _short_title(index, m.document_id) for m in index.register.measures.values()}
-        lines, statuses = [], []
-        for m in measures:
-            status = m.status_on(as_of)
-            marker = ""
-            citation_n = None
-            if status.evidence:
-                passage = _passage_with(status.evidence, passages, index, retriever)
-                if passage is not None:
-                    citation_n = len(citations) + 1
-                    citations.append(_cite_text(status.evidence, passage, citation_n))
-                    marker = f" [{citation_n}]"
-            lines.append(f"- {m.title}: {status_phrase(status, titles)}{marker}")
-            statuses.append(
-                MeasureStatus(m.id, m.title, status.status, status.since, status.until, status.by, citation_n, status.note)
-            )
-        return lines, statuses
-
-    def _unlisted_lines(self, unlisted, as_of, passages, index, retriever, citations) -> list[str]:
-        names = ", ".join(element_label(e) for e in unlisted)
-        checked = []
-        documents = set()
-        for m in index.register.element_lists():
-            if m.document_id in documents:
-                continue
-            documents.add(m.document_id)
-            passage = _passage_with(m.scope_evidence, passages, index, retriever)
-            if passage is None:
-                continue
-            citations.append(_cite_text(m.scope_evidence, passage, len(citations) + 1))
-            checked.append(f"{_short_title(index, m.document_id)} [{len(citations)}]")
-        if not checked:
-            return []
-        lines = [
-            f"- No instrument in the corpus lists {names} as a controlled element; lists checked: "
-            + "; ".join(dict.fromkeys(checked))
-        ]
-        return lines + self._limit_lines(unlisted, as_of, passages, index, retriever, citations)
-
-    def _limit_lines(self, unlisted, as_of, passages, index, retriever, citations) -> list[str]:
-        """Listed products that contain an unlisted element (NdFeB magnets with Dy or Tb, for Nd), in force first."""
-        lines = []
-        lists = sorted(index.register.element_lists(), key=lambda m: m.status_on(as_of).status != "in_force")
-        for product in dict.fromkeys(RELATED_PRODUCTS[e] for e in unlisted if e in RELATED_PRODUCTS):
-            for m in lists:
-                sentence = _sentence_naming(product, m, index)
-                if sentence is None:
-                    continue
-                passage = _passage_with(sentence, passages, index, retriever)
-                citations.append(_cite_text(sentence, passage, len(citations) + 1))
-                lines.append(f"- Limits: {sentence} [{len(citations)}]")
-                break
-        return lines
-
     def verify(self, answer: Answer) -> Answer:
         """Drop citations that don't verify, then any sentence left unbacked."""
         if not self.settings.verify_citations:
@@ -272,20 +219,6 @@ class Engine:
         return answer
 
 
-def _sentence_naming(product: str, measure, index) -> str | None:
-    """A sentence of the measure's document that lists a product containing a listed element."""
-    from assistant.answer import split_sentences
-    from assistant.retrieval import passage_from_row
-
-    for chunk_id, row in index.chunks.items():
-        if row["document_id"] != measure.document_id:
-            continue
-        for s in split_sentences(passage_from_row(chunk_id, row, 0.0, 0)):
-            if product in s.text and "contain" in s.text and any(e in s.text for e in measure.elements):
-                return s.text
-    return None
-
-
 def _deltas(text: str) -> Iterator[tuple[str, str]]:
     words = text.split(" ")
     for i in range(0, len(words), 6):
@@ -298,32 +231,3 @@ def _refusal_text(passages: list[Passage]) -> str:
     if nearest:
         text += " The nearest documents are: " + "; ".join(nearest) + ". They do not answer it."
     return text
-
-
-def _short_title(index, document_id: str) -> str:
-    for row in index.chunks.values():
-        if row["document_id"] == document_id:
-            return row["title"].split(":")[0]
-    return document_id
-
-
-def _passage_with(evidence: str, passages: list[Passage], index, retriever) -> Passage | None:
-    """The passage holding a sentence: one already retrieved, else its chunk added at the end."""
-    wanted = normalise(evidence)
-    for p in passages:
-        if wanted in normalise(p.text):
-            return p
-    for chunk_id, row in index.chunks.items():
-        if wanted in normalise(row["text"]):
-            passage = retriever.passage(chunk_id, 0.0, 0.0, len(passages) + 1)
-            passages.append(passage)
-            return passage
-    return None
-
-
-def _cite_text(evidence: str, passage: Passage, n: int) -> Citation:
-    """Cite the evidence exactly as it is written in the passage (line breaks and all)."""
-    pattern = r"\s+".join(re.escape(word) for word in evidence.split())
-    match = re.search(pattern, passage.text)
-    start, end = (match.start(), match.end()) if match else (0, 0)
-    return cite(passage.text[start:end], passage, start, end, n)

@@ -375,6 +375,12 @@ class OpenIndex:
     register: Register
     vector_store: object
     manifest: Manifest
+    titles: dict[str, str] = field(default_factory=dict)  # document id -> title
+    flat_texts: dict[str, str] = field(default_factory=dict)  # chunk id -> whitespace-normalised text
+
+    def __post_init__(self):
+        self.titles = {row["document_id"]: row["title"] for row in self.chunks.values()}
+        self.flat_texts = {chunk_id: " ".join(row["text"].split()) for chunk_id, row in self.chunks.items()}
 
 
 def open_index(settings: Settings) -> OpenIndex:

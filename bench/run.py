@@ -1,15 +1,16 @@
 """Benchmarks for Lodestone and the plain llama-index baseline, printed as one table.
 
     .venv/bin/python bench/run.py            # full run (3 rounds of the question set, 3 cold asks)
-    .venv/bin/python bench/run.py --quick    # 10 questions, 1 round, 1 cold ask
+    .venv/bin/python bench/run.py --quick    # 10 questions, 1 round, 1 cold ask, no JSON written
 
-Everything runs against the built-in corpus (corpus/) in a fresh temporary
-index folder, so the repository's own index/ is never touched. Warm serving is
-measured in a child process of its own per system, so each peak-RSS figure is
-that of a process that loaded the model, opened its index and answered the
-questions, and nothing else. Figures are printed beside their targets as
-PASS/MISS; nothing here asserts (bench/README.md explains each figure).
-Results are also written to bench/results.json.
+Everything runs against a snapshot of the built-in corpus (corpus/) in a fresh
+temporary folder, so the repository's own index/ is never touched and edits to
+corpus/ during a run cannot change it. Each measured step (build, each system's
+warm serving, each cold ask) runs in a child process of its own, so each
+peak-RSS figure is that of a process that did that step and nothing else.
+Figures are printed beside their targets as PASS/MISS; nothing here asserts
+(bench/README.md explains each figure).
+A full run also writes its results to bench/results.json (--json PATH to change).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -26,10 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))  # evals/ is a sibling package of assistant/
-
-from assistant.config import Settings, set_offline_environment  # noqa: E402
+from assistant.config import REPO_ROOT, Settings, set_offline_environment
 
 QUESTIONS = REPO_ROOT / "bench" / "questions.txt"
 RESULTS = REPO_ROOT / "bench" / "results.json"
@@ -65,9 +64,9 @@ def load_questions(limit: int | None = None) -> list[str]:
 
 
 def bench_settings(index_dir: Path) -> Settings:
-    return Settings.load(
-        {}, corpus_dir=REPO_ROOT / "corpus", index_dir=index_dir, data_dir=index_dir.parent / "data", as_of=AS_OF
-    )
+    """Settings for the temporary folder: tmp/corpus (a snapshot of corpus/), tmp/index, tmp/data."""
+    root = index_dir.parent
+    return Settings.load({}, corpus_dir=root / "corpus", index_dir=index_dir, data_dir=root / "data", as_of=AS_OF)
 
 
 def machine() -> dict:
@@ -89,11 +88,21 @@ def machine() -> dict:
 # starts from its parent's RSS at fork, so a heavy parent would inflate every
 # child's figure.
 def serve_worker(system: str, index_dir: Path, questions: list[str], rounds: int) -> dict:
-    """Load the model, open (or build) the system, answer the questions warm."""
+    """Open (or build) the system, answer the first question, then the questions warm.
+
+    Only the plain llama-index pipeline loads the sentence-transformers model up
+    front (it needs it to build); Lodestone loads what it needs on its first
+    question, as the front ends do, and BM25 needs no model.
+    """
     settings = bench_settings(index_dir)
-    started = time.perf_counter()
-    embedder = None if system == "bm25-only" else _warm_embedder()
-    result = {"model_load_seconds": time.perf_counter() - started, "rss_after_model_mb": peak_rss_mb()}
+    result = {}
+    if system == "plain-llama-index":
+        started = time.perf_counter()
+        embedder = _warm_embedder()
+        result["model_load_seconds"] = time.perf_counter() - started
+    else:
+        embedder = None
+    result["rss_before_mb"] = peak_rss_mb()
     ask = _open_system(system, settings, embedder, result)
     started = time.perf_counter()
     ask(questions[0])
@@ -118,10 +127,13 @@ def build_worker(index_dir: Path) -> dict:
     from assistant.store import build_index
 
     settings = bench_settings(index_dir)
+    started = time.perf_counter()
     embedder = _warm_embedder()
+    model_load_seconds = time.perf_counter() - started
     full = build_index(settings, progress=False, embedder=embedder)
     again = build_index(settings, progress=False, embedder=embedder)
     return {
+        "model_load_seconds": model_load_seconds,
         "build_seconds": full.seconds,
         "chunks": full.chunks,
         "embedded": full.embedded,
@@ -145,7 +157,7 @@ def _open_system(system: str, settings: Settings, embedder, result: dict):
     if system == "lodestone":
         from assistant.engine import Engine
 
-        engine = Engine(settings, embedder=embedder)
+        engine = Engine(settings)  # as the front ends build it: its own query encoder, loaded on the first question
         return lambda q: engine.ask(q, k=k)
     if system == "plain-llama-index":
         from evals.baselines import PlainLlamaIndex
@@ -181,7 +193,7 @@ def serving_figures(system: str, index_dir: Path, limit: int | None, rounds: int
         "warm_p95_ms": percentile(latencies, 95),
         "warm_mean_ms": statistics.fmean(latencies),
         "warm_max_ms": max(latencies),
-        "rss_delta_mb": result["peak_rss_mb"] - result["rss_after_model_mb"],
+        "rss_delta_mb": result["peak_rss_mb"] - result["rss_before_mb"],
     }
 
 
@@ -189,6 +201,7 @@ def serving_figures(system: str, index_dir: Path, limit: int | None, rounds: int
 def cold_ask(index_dir: Path) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of one `lodestone ask` subprocess."""
     env = os.environ | {
+        "LODESTONE_CORPUS_DIR": str(index_dir.parent / "corpus"),
         "LODESTONE_INDEX_DIR": str(index_dir),
         "LODESTONE_DATA_DIR": str(index_dir.parent / "data"),
         "LODESTONE_AS_OF": AS_OF,
@@ -227,17 +240,17 @@ def table(results: dict) -> str:
         return tuple(template.format(system[key]) if key in system else "n/a" for system in (lode, plain, bm25))
 
     rows = [
-        ("Model load (in process)", *each("{:.1f} s", "model_load_seconds"), ""),
+        ("Model load before building", *each("{:.1f} s", "model_load_seconds"), ""),
         ("Index build from scratch", *each("{:.1f} s", "build_seconds"), ""),
         ("  chunks (nodes) indexed", *each("{}", "chunks"), ""),
         ("Rebuild, nothing changed", *each("{:.2f} s", "rebuild_seconds"), verdict("rebuild_seconds", lode)),
         ("  chunks embedded by it", *each("{}", "rebuild_embedded"), ""),
-        ("First question (opens index)", *each("{:.0f} ms", "first_question_ms"), ""),
+        ("First question (opens index, model)", *each("{:.0f} ms", "first_question_ms"), ""),
         ("Warm query p50", *each("{:.1f} ms", "warm_p50_ms"), verdict("warm_p50_ms", lode)),
         ("Warm query p95", *each("{:.1f} ms", "warm_p95_ms"), verdict("warm_p95_ms", lode)),
         ("Cold `lodestone ask` (median)", *each("{:.1f} s", "cold_ask_seconds"), verdict("cold_ask_seconds", lode)),
         ("Peak RSS, warm serving", *each("{:.0f} MiB", "peak_rss_mb"), verdict("peak_rss_mb", lode)),
-        ("  RSS added after model load", *each("{:+.0f} MiB", "rss_delta_mb"), ""),
+        ("  RSS added by index + answering", *each("{:+.0f} MiB", "rss_delta_mb"), ""),
         ("Peak RSS, cold `lodestone ask`", *each("{:.0f} MiB", "cold_rss_mb"), verdict("cold_rss_mb", lode)),
     ]
     header = ("Figure", "Lodestone", "plain llama-index", "BM25 only", "Target (Lodestone)")
@@ -249,7 +262,8 @@ def table(results: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="10 questions, 1 round, 1 cold ask.")
+    parser.add_argument("--quick", action="store_true", help="10 questions, 1 round, 1 cold ask; writes no JSON.")
+    parser.add_argument("--json", type=Path, default=None, help="Write results here (full runs: bench/results.json).")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--index-dir", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--limit", type=int, default=None, help=argparse.SUPPRESS)
@@ -262,10 +276,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         print(json.dumps(serve_worker(args.worker, args.index_dir, load_questions(args.limit), args.rounds)))
         return 0
-    return run_all(quick=args.quick)
+    return run_all(args.quick, args.json or (None if args.quick else RESULTS))
 
 
-def run_all(quick: bool) -> int:
+def run_all(quick: bool, json_path: Path | None) -> int:
     limit, rounds, cold_runs = (10, 1, 1) if quick else (None, 3, 3)
     results = {"date": time.strftime("%Y-%m-%d"), "mode": "quick" if quick else "full", "machine": machine()}
     results["load_average_before"] = os.getloadavg()
@@ -273,6 +287,7 @@ def run_all(quick: bool) -> int:
     print("Machine: " + ", ".join(f"{k}={v}" for k, v in results["machine"].items()), flush=True)
     with tempfile.TemporaryDirectory(prefix="lodestone-bench-") as tmp:
         index_dir = Path(tmp) / "index"
+        shutil.copytree(REPO_ROOT / "corpus", Path(tmp) / "corpus")  # immune to edits made while it runs
         print("Building the index twice (from scratch, then unchanged)...", flush=True)
         lodestone = run_worker("build", index_dir)
         print("Timing cold `lodestone ask`...", flush=True)
@@ -286,8 +301,7 @@ def run_all(quick: bool) -> int:
         bm25 = serving_figures("bm25-only", index_dir, limit, rounds)
     results |= {"lodestone": lodestone, "plain_llama_index": plain, "bm25_only": bm25}
     results["targets"] = {
-        name: {"limit": limit, "unit": unit, "pass": lodestone[name] <= limit}
-        for name, (limit, unit) in TARGETS.items()
+        name: {"limit": cap, "unit": unit, "pass": lodestone[name] <= cap} for name, (cap, unit) in TARGETS.items()
     }
     results["load_average_after"] = os.getloadavg()
     print()
@@ -300,8 +314,9 @@ def run_all(quick: bool) -> int:
     )
     if lodestone["rebuild_embedded"] != 0:
         print(f"\nWARNING: the unchanged rebuild embedded {lodestone['rebuild_embedded']} chunks (expected 0).")
-    RESULTS.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
-    print(f"\nWritten: {RESULTS.relative_to(REPO_ROOT)}")
+    if json_path:
+        json_path.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+        print(f"\nWritten: {json_path}")
     return 0
 
 

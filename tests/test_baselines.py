@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
-from assistant.config import REPO_ROOT
-
-# The editable install maps only assistant/; evals/ is imported from the checkout.
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
-
-from evals.baselines import Bm25Only, PlainLlamaIndex  # noqa: E402
+from evals.baselines import Bm25Only, PlainLlamaIndex
 
 
 @pytest.fixture(scope="module")
