@@ -62,6 +62,10 @@ class Engine:
                 self._state = (index, retriever, ExtractiveAnswerer(vocabulary, self.settings.answer_sentences))
             return self._state
 
+    def open(self) -> None:
+        """Open the index now rather than on the first question (IndexNotBuilt / IndexCorrupt if it can't)."""
+        self._open()
+
     def ensure_index(self, log=None):
         """Build the index when it is missing or older than the corpus (front ends call this at start-up)."""
         from assistant.store import build_index, corpus_changed

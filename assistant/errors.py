@@ -11,6 +11,7 @@
     │   ├── IndexCorrupt        the index on disk can't be opened
     │   └── ChromaUnavailable   the Chroma server (LODESTONE_CHROMA_URL) is out of reach
     ├── GeneratorError          the optional LLM backend failed (answer falls back)
+    ├── WebUnavailable          the web chat can't listen on its address
     └── FeedbackInvalid         a feedback record is missing what it needs
 
 Front ends catch ``LodestoneError`` and show ``str(error)``; anything else is a bug.
@@ -68,6 +69,10 @@ class ChromaUnavailable(IndexError_):
 
 
 class GeneratorError(LodestoneError):
+    pass
+
+
+class WebUnavailable(LodestoneError):
     pass
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.config import Settings, set_offline_environment
-from assistant.errors import LodestoneError, SettingInvalid
+from assistant.errors import LodestoneError, SettingInvalid, WebUnavailable
 from assistant.feedback import FeedbackStore
 from assistant.schema import Answer, Citation, MeasureStatus, Passage, Turn
 
@@ -424,6 +424,14 @@ def login(settings: Settings) -> tuple[str, str] | None:
 
 def launch(app: gr.Blocks, settings: Settings, host: str | None = None, port: int | None = None, block: bool = True):
     """Serve the app on host:port (127.0.0.1 by default), never through a public share link."""
+    where = f"{host or settings.web_host}:{port or settings.web_port}"
+    try:
+        return _launch(app, settings, host, port, block)
+    except OSError as error:
+        raise WebUnavailable(f"Can't serve the web chat on {where} ({error}). Is another copy running? Try --port 7861.") from None
+
+
+def _launch(app: gr.Blocks, settings: Settings, host: str | None, port: int | None, block: bool):
     return app.launch(
         server_name=host or settings.web_host,
         server_port=port or settings.web_port,

@@ -32,6 +32,7 @@ def run_cli(suites, report_dir, compare, gate, update_baseline, baselines, judge
     from assistant.engine import Engine
 
     engine = Engine(Settings.load())
+    engine.open()  # no index: one clear message, not 138 failed questions
     if judge and engine.generator is None:
         raise LodestoneError("The advisory judge needs a generator: set LODESTONE_LLM_URL (see docs/llm.md).")
     outcomes, answers = run_suite(engine.ask, questions)

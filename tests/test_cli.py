@@ -89,3 +89,9 @@ def test_bad_setting_value_is_reported(monkeypatch):
     monkeypatch.setenv("LODESTONE_TOP_K", "many")
     result = CliRunner().invoke(main, ["ask", "holmium"])
     assert result.exit_code == 1 and "LODESTONE_TOP_K must be a whole number, got 'many'" in result.stderr
+
+
+def test_eval_without_an_index_says_how_to_build_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("LODESTONE_INDEX_DIR", str(tmp_path / "nothing"))
+    result = CliRunner().invoke(main, ["eval", "--report", str(tmp_path / "report")])
+    assert result.exit_code == 1 and "Run: lodestone index build" in result.stderr
