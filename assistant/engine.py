@@ -25,7 +25,7 @@ from assistant.errors import QuestionInvalid
 from assistant.measures import relevant_measures, unlisted_elements
 from assistant.register import items_in
 from assistant.schema import Answer, Citation, Passage, Turn
-from assistant.scope import has_anchor, unsupported_request
+from assistant.scope import has_anchor, missing_period, unsupported_request
 from assistant.status import StatusWriter
 
 REFUSAL = "The corpus does not cover this question, so Lodestone cannot answer it with a cited source."
@@ -203,6 +203,8 @@ class Engine:
     def _refuse(self, question: str, query: str, composition) -> bool:
         """Refuse unsupported requests, and unanchored questions no sentence covers (see assistant/scope.py)."""
         if not composition.sentences or unsupported_request(question):
+            return True
+        if missing_period(question, [s.text for s in composition.sentences]):
             return True
         if has_anchor(query):
             return False

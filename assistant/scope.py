@@ -44,6 +44,10 @@ UNSUPPORTED = {
     "regimes the corpus does not describe": r"\b(itar|reach registration|eu reach|cbam|ofac|ear99|wassenaar|fefta|meti)\b",
     "predictions": r"\b(will .{0,40}\b(next year|in 20(2[7-9]|[3-9]\d))|predict\w*|going to happen)\b",
     "general knowledge": r"\b(capital of|world cup|who won|recipe for|translate)\b",
+    "other countries' own regimes": r"\b(india|indian|japan|japanese|korea|korean|australia|australian|canada|canadian|"
+    r"eu|european union|uk|british|germany|german|vietnam|russia|russian|taiwan)(?:'s)?\s+(own\s+)?(export|import)\s+"
+    r"(restrictions?|controls?|rules?|bans?|licen[cs]\w*|regime)",
+    "import tariffs": r"\bimport (tariffs?|dut(y|ies))\b|\btariffs? (does|do|did) china\b",
 }
 _UNSUPPORTED = {name: re.compile(pattern, re.I) for name, pattern in UNSUPPORTED.items()}
 
@@ -51,6 +55,21 @@ _UNSUPPORTED = {name: re.compile(pattern, re.I) for name, pattern in UNSUPPORTED
 def unsupported_request(question: str) -> str | None:
     """The kind of request the corpus never answers, or None."""
     return next((name for name, pattern in _UNSUPPORTED.items() if pattern.search(question)), None)
+
+
+def missing_period(question: str, quoted: list[str]) -> bool:
+    """A figure asked for a month ("how many tonnes in August 2026?") that no quoted sentence mentions."""
+    import re
+
+    from assistant.dates import MONTH_YEAR
+
+    if not re.search(r"\bhow (many|much)\b", question, re.I):
+        return False
+    match = MONTH_YEAR.search(question)
+    if match is None:
+        return False
+    month, year = match.group(1)[:3].lower(), match.group(2)
+    return not any(month in s.lower() and year in s for s in quoted)
 
 
 def has_anchor(question: str) -> bool:

@@ -28,13 +28,36 @@ def test_the_seed_question_is_answered_with_verified_citations(engine):
 
 
 @pytest.mark.parametrize(
-    "question", ["What is the capital of France?", "what's the weather in Berlin tomorrow?", "Write a poem about the sea."]
+    "question",
+    [
+        "What is the capital of France?",
+        "what's the weather in Berlin tomorrow?",
+        "Write a poem about the sea.",
+        "What are Australia's export controls on lithium concentrate?",
+        "What import duty does China charge on US pork?",
+        "How many tonnes of gallium did China export in September 2026?",
+        "What's the going price for terbium metal this month?",
+    ],
 )
 def test_out_of_scope_questions_are_refused(engine, question):
     answer = engine.ask(question)
     assert answer.refused
     assert "does not cover" in answer.answer
     assert answer.citations == []
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Can we export dysprosium oxide to Japan?",
+        "How many items are on the dual-use control list?",
+        "How long does a dual-use licence review take?",
+        "What did MOFCOM say about exports to Japanese military users?",
+    ],
+)
+def test_answerable_look_alikes_are_not_refused(engine, question):
+    answer = engine.ask(question)
+    assert not answer.refused and answer.citations
 
 
 def test_a_forged_quote_is_rejected_by_verification(engine):
