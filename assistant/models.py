@@ -43,7 +43,9 @@ def get_tokenizer():
     set_offline_environment()
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(model_path())
+    tokenizer = AutoTokenizer.from_pretrained(model_path())
+    tokenizer.model_max_length = 10**9  # we only count pieces here; chunks are cut to MAX_WORD_PIECES
+    return tokenizer
 
 
 def count_word_pieces(text: str) -> int:
