@@ -18,7 +18,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from assistant.keyword import identifier_tokens
+from assistant.keyword import english_stemmer, identifier_tokens
 from assistant.schema import Citation, Passage
 
 STOPWORDS = set(
@@ -53,16 +53,8 @@ def terms(text: str) -> list[str]:
     return [_stem(w) for w in words if w not in STOPWORDS and len(w) > 1] + identifier_tokens(text)
 
 
-_STEMMER = None
-
-
 def _stem(word: str) -> str:
-    global _STEMMER
-    if _STEMMER is None:
-        import Stemmer
-
-        _STEMMER = Stemmer.Stemmer("english")
-    return word if any(c.isdigit() for c in word) else _STEMMER.stemWord(word)
+    return word if any(c.isdigit() for c in word) else english_stemmer().stemWord(word)
 
 
 class Vocabulary:

@@ -20,7 +20,7 @@ import sys
 import click
 
 from assistant.config import Settings, set_offline_environment
-from assistant.errors import IndexCorrupt, IndexNotBuilt, LodestoneError
+from assistant.errors import LodestoneError
 from assistant.schema import Turn
 
 
@@ -207,6 +207,3 @@ def feedback_export(fmt, output):
     with click.open_file(output, "w") as f:
         count = store.export(f, fmt)
     click.echo(f"Exported {count} feedback records.", err=True)
-
-
-__all__ = ["main", "IndexNotBuilt", "IndexCorrupt"]

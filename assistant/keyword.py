@@ -17,6 +17,7 @@ tokenises them:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 
 CONTROL_CODE = re.compile(r"\b(\d[A-E]\d{3})(?:\.([a-z]))?\b", re.I)
@@ -95,16 +96,13 @@ class KeywordIndex:
 
 def _tokenize(texts: list[str]):
     import bm25s
+
+    return bm25s.tokenize(texts, stopwords="en", stemmer=english_stemmer(), show_progress=False)
+
+
+@lru_cache(maxsize=1)
+def english_stemmer():
+    """The one Snowball stemmer shared by keyword search and sentence scoring."""
     import Stemmer
 
-    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(Stemmer), show_progress=False)
-
-
-_STEMMER = None
-
-
-def _stemmer(module):
-    global _STEMMER
-    if _STEMMER is None:
-        _STEMMER = module.Stemmer("english")
-    return _STEMMER
+    return Stemmer.Stemmer("english")

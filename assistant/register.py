@@ -76,9 +76,6 @@ class Measure:
         last = self.timeline[-1]
         return Status("unknown", since=last.get("until"), by=None, note=_after_note(last), evidence=last.get("evidence"))
 
-    def covers_element(self, element: str) -> bool:
-        return element in self.elements
-
 
 DEFAULT_CHECK = "MOFCOM's announcements (www.mofcom.gov.cn, Security and Control Bureau)"
 

@@ -91,19 +91,19 @@ def build_index(settings: Settings, full: bool = False, progress=None, embedder=
     documents, problems = load_corpus(Path(settings.corpus_dir))
     params = ChunkingParams(settings.chunk_tokens, settings.chunk_overlap)
     target = _target_manifest(documents, params, settings.chroma_url or "local")
-    previous = _previous_build(settings, target, full)
+    previous, old_manifest = _previous_build(settings, target, full)
     builds = Path(settings.index_dir) / "builds"
     ensure_query_encoder(settings.index_dir)
-    if previous and _unchanged(read_manifest(previous), target):
+    if previous and _unchanged(old_manifest, target):
         return BuildReport(
-            documents=len(documents), chunks=sum(len(d["chunks"]) for d in read_manifest(previous).documents.values()),
+            documents=len(documents), chunks=sum(len(d["chunks"]) for d in old_manifest.documents.values()),
             unchanged_documents=len(documents), problems=[str(p) for p in problems],
             seconds=time.perf_counter() - started, path=str(previous),
         )  # fmt: skip
     _remove_abandoned(builds, settings)
     work = builds / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}.partial"
     try:
-        report = _write_build(work, documents, target, previous, progress, embedder, settings)
+        report = _write_build(work, documents, target, previous, old_manifest, progress, embedder, settings)
     finally:
         _release_chroma()
     report.problems = [str(p) for p in problems]
@@ -126,26 +126,26 @@ def _target_manifest(documents: list[Document], params: ChunkingParams, vectors:
     )
 
 
-def _previous_build(settings: Settings, target: Manifest, full: bool) -> Path | None:
+def _previous_build(settings: Settings, target: Manifest, full: bool) -> tuple[Path | None, Manifest | None]:
+    """The live build to start from, and its manifest; (None, None) for a build from scratch."""
     live = live_path(settings)
     if full or not live.exists():
-        return None
+        return None, None
     build = live.resolve()
     try:
         old = read_manifest(build)
     except IndexCorrupt:
-        return None
-    return build if old.compatible_with(target) else None
+        return None, None
+    return (build, old) if old.compatible_with(target) else (None, None)
 
 
 def _unchanged(old: Manifest, target: Manifest) -> bool:
     return {i: d["sha256"] for i, d in old.documents.items()} == {i: d["sha256"] for i, d in target.documents.items()}
 
 
-def _write_build(work, documents, target, previous, progress, embedder, settings) -> BuildReport:
+def _write_build(work, documents, target, previous, old_manifest, progress, embedder, settings) -> BuildReport:
     from tqdm import tqdm
 
-    old_manifest = read_manifest(previous) if previous else None
     old_chunks = _read_chunks(previous) if previous else {}
     work.mkdir(parents=True)
     store = _copy_vectors(previous, work, settings)
