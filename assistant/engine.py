@@ -86,7 +86,7 @@ class Engine:
                 from assistant.intent import load_intent_model
 
                 understanding = Understanding(index.register, load_intent_model(self.settings.index_dir, embedder), embedder)
-                acronyms = acronyms_of(row["text"] for row in index.chunks.values())
+                acronyms = acronyms_of([row["text"] for row in index.chunks.values()])
                 self._state = OpenState(index, retriever, answerer, understanding, acronyms)
             return self._state
 
@@ -212,18 +212,19 @@ class Engine:
     def _decline(self, query: Query, composition, state) -> str | None:
         """Why to decline, or None (see evals/README.md, "Declining")."""
         named = bool(query.items or query.instruments or identifier_tokens(query.standalone))
-        if query.intent == "evasion":
+        anchored = named or has_anchor(query.standalone)
+        if query.intent == "evasion" and query.intent_confidence >= 0.35:
             return "evasion"
-        if query.intent == "advice" and (query.intent_confidence >= 0.5 or not named):
+        if query.intent == "advice" and query.intent_confidence >= (0.85 if anchored else 0.25):
             return "advice"
-        if query.intent == "out_of_scope" and (query.intent_confidence >= 0.6 or not named):
+        if query.intent == "out_of_scope" and query.intent_confidence >= (0.6 if anchored else 0.25):
             return "out_of_scope"
         quoted = [s.text for s in composition.sentences]
         if not quoted or missing_period(query.question, quoted) or missing_amount(query.question, quoted):
             return "unsupported"
         if unknown_acronyms(query.question, state.acronyms):
             return "unsupported"
-        if has_anchor(query.standalone) or (query.intent in IN_DOMAIN and query.intent_confidence >= 0.7):
+        if has_anchor(query.standalone) or (query.intent in IN_DOMAIN and query.intent_confidence >= 0.45):
             return None
         return "unsupported" if composition.best_overlap < self.settings.refusal_threshold else None
 

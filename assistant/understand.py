@@ -208,7 +208,14 @@ COUNTRIES = {
     "Israel": r"Israel|Israeli",
     "Turkey": r"Turkey|Turkish",
 }
-_COUNTRIES = {name: re.compile(rf"(?<![\w.])(?:{pattern})(?![\w])") for name, pattern in COUNTRIES.items()}
+SHORT_NAMES = re.compile(r"^[A-Z.]+$")  # US, UK, EU: upper case only ("us" is a pronoun)
+_COUNTRIES = {
+    name: re.compile(
+        "|".join(rf"(?<![\w.])(?:{p})(?![\w])" if SHORT_NAMES.match(p.replace("\\", "")) else rf"(?i:(?<![\w.]){p}(?![\w]))"
+                 for p in pattern.split("|"))  # fmt: skip
+    )
+    for name, pattern in COUNTRIES.items()
+}
 END_USES = {
     "military": r"military|defen[cs]e|weapons?|missiles?|armed forces|army|navy|fighter",
     "semiconductors": r"chips?|semiconductors?|wafers?|14 ?nm|256[- ]layer|memory",
