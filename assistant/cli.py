@@ -324,6 +324,6 @@ def screen_log(do_export, fmt, output):
     if not do_export:
         click.echo(f"{log.count()} screenings in {log.path}. Export with: lodestone screen log --export [--format jsonl]")
         return
-    with click.open_file(output, "w", encoding="utf-8", newline="") as f:
+    with click.open_file(output, "w", encoding="utf-8") as f:
         count = log.export(f, fmt)
     click.echo(f"Exported {count} screenings.", err=True)
