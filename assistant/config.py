@@ -70,6 +70,10 @@ class Settings:
     web_password: str = _setting("", "Web chat password; set with web_username to require a login.")
     slack_api_url: str = _setting("https://slack.com/api/", "Base URL of Slack's Web API (for proxies and tests).")
     slack_channels: str = _setting("", "Comma-separated channel ids the bot answers in; empty: every channel it is in.")
+    screen_threshold: float = _setting(
+        88.0, "Lowest fuzzy score (0-100) reported as a possible party match; exact needs the same words after normalisation."
+    )
+    screen_max_names: int = _setting(100000, "Most names one screening file may hold.")
 
     @classmethod
     def load(cls, environ: dict | None = None, **overrides) -> Settings:
@@ -85,6 +89,10 @@ class Settings:
     @property
     def feedback_db(self) -> Path:
         return Path(self.data_dir) / "feedback.sqlite3"
+
+    @property
+    def audit_db(self) -> Path:
+        return Path(self.data_dir) / "audit.sqlite3"
 
 
 def env_name(setting: str) -> str:

@@ -14,10 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from assistant.answer import ExtractiveAnswerer, Vocabulary
+from assistant.audit import AuditLog, Batch, ScreeningService
 from assistant.citations import valid_citations
 from assistant.compose import Composer
 from assistant.config import Settings, set_offline_environment
@@ -25,10 +26,12 @@ from assistant.dates import parse_as_of
 from assistant.decide import decide
 from assistant.errors import QuestionInvalid
 from assistant.keyword import identifier_tokens
+from assistant.parties import open_parties
 from assistant.register import ItemQuery
 from assistant.render.markdown import render as render_markdown
-from assistant.schema import Answer, Passage, Query, Turn
+from assistant.schema import Answer, Passage, Query, Screening, Turn
 from assistant.scope import acronyms_of, has_anchor, missing_amount, missing_period, unknown_acronyms
+from assistant.screening import Screener
 from assistant.status import StatusWriter
 from assistant.understand import Understanding, clean_question
 
@@ -265,6 +268,30 @@ class Engine:
             answer.refused, answer.refusal, answer.answer = True, "unsupported", _refusal_text(answer.passages)
         return answer
 
+    # -- screening parties ---------------------------------------------------
+    def screen(self, name: str, as_of: str | None = None, frontend: str = "cli", user: str | None = None) -> Screening:
+        """Screen one name against the parties register on a date (audited). NameInvalid if it can't be screened."""
+        return self.screening().screen(name, self._screen_date(as_of), frontend, user)
+
+    def screen_many(self, names: Iterable[str], as_of=None, frontend: str = "cli", user=None, batch_id=None) -> Batch:
+        """Screen many names, audited and resumable: a rerun of the same batch reads back what was committed."""
+        return self.screening().batch(names, self._screen_date(as_of), frontend, user, batch_id)
+
+    def screening(self) -> ScreeningService:
+        """The screening service over the live index's parties register, reopened when a new build goes live."""
+        from assistant.store import open_build_path
+
+        build = open_build_path(self.settings)
+        with self._lock:
+            cached = getattr(self, "_screening", None)
+            if cached is None or cached[0] != build:
+                register, version = open_parties(self.settings)
+                screener = Screener(register, self.settings.screen_threshold)
+                self._screening = (build, ScreeningService(screener, AuditLog(self.settings.audit_db), version))
+            return self._screening[1]
+
+    def _screen_date(self, as_of: str | None) -> str:
+        return parse_as_of(as_of, parse_as_of(self.settings.as_of or None, dt.date.today().isoformat()))
 
 # What passages answering an intent talk about; added to the search text (the intent itself is learned).
 INTENT_SEARCH = {

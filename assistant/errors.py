@@ -12,7 +12,11 @@
     │   └── ChromaUnavailable   the Chroma server (LODESTONE_CHROMA_URL) is out of reach
     ├── GeneratorError          the optional LLM backend failed (answer falls back)
     ├── WebUnavailable          the web chat can't listen on its address
-    └── FeedbackInvalid         a feedback record is missing what it needs
+    ├── FeedbackInvalid         a feedback record is missing what it needs
+    └── ScreeningError
+        ├── NameInvalid          a name to screen is empty, too long or binary (a batch skips the row)
+        ├── ScreeningFileInvalid a names file can't be read, has no name column, or a bad output name
+        └── AuditUnavailable     the screening audit store can't be opened or written
 
 Front ends catch ``LodestoneError`` and show ``str(error)``; anything else is a bug.
 """
@@ -78,3 +82,20 @@ class WebUnavailable(LodestoneError):
 
 class FeedbackInvalid(LodestoneError):
     pass
+
+
+class ScreeningError(LodestoneError):
+    pass
+
+
+class NameInvalid(ScreeningError):
+    pass
+
+
+class ScreeningFileInvalid(ScreeningError):
+    pass
+
+
+class AuditUnavailable(ScreeningError):
+    def __init__(self, path, reason: str):
+        super().__init__(f"Can't use the screening audit store at {path} ({reason}). Check LODESTONE_DATA_DIR is writable.")
