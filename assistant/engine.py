@@ -31,7 +31,7 @@ from assistant.register import ItemQuery
 from assistant.render.markdown import render as render_markdown
 from assistant.schema import Answer, Passage, Query, Screening, Turn
 from assistant.scope import acronyms_of, has_anchor, missing_amount, missing_period, unknown_acronyms
-from assistant.screening import Screener
+from assistant.screening import Screener, candidate_names, party_names_in
 from assistant.status import StatusWriter
 from assistant.understand import Understanding, clean_question
 
@@ -204,9 +204,27 @@ class Engine:
         declined = self._decline(query, composition, state)
         if declined:
             return self._refusal(query, passages, declined, state)
+        if query.intent == "party" and query.intent_confidence >= 0.5:
+            answer = self._party_answer(query, passages, composition, state)
+            if answer is not None:
+                return answer
         quoted_docs = list(dict.fromkeys(s.passage.document_id for s in composition.sentences))
         decision = decide(query, state.index.register, quoted_docs)
         answer = Composer(state.index, state.retriever, passages).compose(query, decision, composition.sentences)
+        answer = self.verify(answer)
+        if not answer.refused:
+            answer.answer = render_markdown(answer)
+        return answer
+
+    def _party_answer(self, query: Query, passages: list[Passage], composition, state) -> Answer | None:
+        """ "Is TechInsights listed?": the parties register answers, each hit cited and dated."""
+        service = self.screening()
+        names = party_names_in(query.standalone, service.screener.register) or candidate_names(query.question)
+        if not names:
+            return None
+        screenings = [service.screen(name, query.as_of, "chat", None) for name in names[:3]]
+        composer = Composer(state.index, state.retriever, passages)
+        answer = composer.compose_party(query, screenings, composition.sentences)
         answer = self.verify(answer)
         if not answer.refused:
             answer.answer = render_markdown(answer)
@@ -259,7 +277,7 @@ class Engine:
         answer.caveats = [c for c in answer.caveats if all(n in ok for n in c.citations)]
         if answer.verdict:
             answer.verdict.citations = [n for n in answer.verdict.citations if n in ok]
-            if not answer.verdict.citations and answer.verdict.outcome not in {"not_listed", "changes"}:
+            if not answer.verdict.citations and answer.verdict.outcome not in {"not_listed", "changes", "no_match"}:
                 answer.removed.append({"n": None, "reason": "verdict without a verified citation", "text": answer.verdict.text})
                 answer.verdict = None
         if answer.verdict and answer.verdict.outcome == "not_listed" and not any(c.kind == "lists_checked" for c in answer.caveats):
