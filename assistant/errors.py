@@ -12,6 +12,7 @@
     │   └── ChromaUnavailable   the Chroma server (LODESTONE_CHROMA_URL) is out of reach
     ├── GeneratorError          the optional LLM backend failed (answer falls back)
     ├── WebUnavailable          the web chat can't listen on its address
+    ├── SlackRequestRefused     a request to the Slack endpoint is forged, stale, too big or malformed
     └── FeedbackInvalid         a feedback record is missing what it needs
 
 Front ends catch ``LodestoneError`` and show ``str(error)``; anything else is a bug.
@@ -78,3 +79,11 @@ class WebUnavailable(LodestoneError):
 
 class FeedbackInvalid(LodestoneError):
     pass
+
+
+class SlackRequestRefused(LodestoneError):
+    """``status`` is the HTTP status the request gets: 401 forged or stale, 413 too big, 400 malformed."""
+
+    def __init__(self, status: int, reason: str):
+        self.status, self.reason = status, reason
+        super().__init__(f"Slack request refused ({status}): {reason}")

@@ -182,7 +182,7 @@ class SlackHarness:
     def __init__(self, standin: SlackStandIn, settings, engine):
         self.standin, self.settings = standin, settings
         self.app = slack.build_app(engine, settings, BOT_TOKEN, SIGNING_SECRET, process_before_response=True)
-        self.http = TestClient(slack.http_api(self.app))
+        self.http = TestClient(slack.http_api(self.app, SIGNING_SECRET, settings.slack_max_body_bytes))
 
     def post(
         self,
@@ -348,7 +348,12 @@ def test_thread_follow_up_is_read_in_the_context_of_the_thread(bot, standin):
 def test_the_real_http_server_acks_first_and_answers_after(standin, slack_settings, engine):
     """Production settings (handlers run after the 200) behind a real uvicorn server on 127.0.0.1."""
     app = slack.build_app(engine, slack_settings, BOT_TOKEN, SIGNING_SECRET)
-    server = uvicorn.Server(uvicorn.Config(slack.http_api(app), host="127.0.0.1", port=0, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(
+            slack.http_api(app, SIGNING_SECRET, slack_settings.slack_max_body_bytes),
+            host="127.0.0.1",
+            port=0,
+            log_level="warning",
+        ))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
@@ -596,17 +601,6 @@ def test_a_long_answer_is_split_within_slack_limits():
         assert len(holding) == 1 and slack.citation_mrkdwn(citation) in holding[0]
     body = "".join(sections[: sections.index(f"*Sources ({len(answer.citations)})*")])
     assert body.count("Paragraph") == 12 * 120 and body.count("word") == 1500  # nothing of the answer lost
-
-
-def test_a_status_section_comes_from_the_measures():
-    answer = long_answer(citations=2, paragraphs=1)
-    blocks = slack.answer_blocks(answer)
-
-    assert blocks[0]["text"]["text"] == "*Status on 24 Nov 2026*\n• Measure A: suspended since 7 Nov 2025 [1]"
-    answer.answer = "Rewritten by a generator [1]."
-    assert "*Status on 24 Nov 2026*\n• Measure A: suspended since 7 Nov 2025, until 10 Nov 2026 [1]" in all_text(
-        slack.answer_blocks(answer)
-    )
 
 
 def test_markdown_becomes_mrkdwn():
