@@ -177,12 +177,20 @@ def _reason(response) -> str:
         return ""
 
 
-def run_socket_mode(app: App, app_token: str) -> None:
-    """Connect to Slack over an outgoing WebSocket and answer until stopped."""
+def socket_mode_handler(app: App, app_token: str, **options):
+    """Bolt's Socket Mode handler for the app; it opens its WebSocket through ``app.client``'s Web API URL.
+
+    ``options`` go to the handler (``ping_interval``...). ``connect()`` returns at once; ``start()`` blocks.
+    """
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+    return SocketModeHandler(app, app_token, **options)
+
+
+def run_socket_mode(app: App, app_token: str) -> None:
+    """Connect to Slack over an outgoing WebSocket and answer until stopped (reconnecting when it drops)."""
     try:
-        SocketModeHandler(app, app_token).start()
+        socket_mode_handler(app, app_token).start()
     except SlackApiError as error:
         raise LodestoneError(
             f"Slack refused the Socket Mode connection ({error.response.get('error')}). Check SLACK_APP_TOKEN: an "
