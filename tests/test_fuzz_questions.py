@@ -5,7 +5,7 @@ Seeded (derandomize) and bounded (a fixed number of examples), so a run is repea
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from assistant.errors import LodestoneError
@@ -47,8 +47,12 @@ def ends_well(engine, question: str) -> None:
         assert citation.n >= 1 and citation.quote
 
 
+SHELL_BYTE = "Is holmium \udcff controlled?"  # what Python makes of `lodestone ask $'Is holmium \xff controlled?'`
+
+
 @BOUNDED
 @given(question=questions)
+@example(question=SHELL_BYTE)
 def test_any_cleaned_question_is_answered_or_clearly_refused(engine, question):
     """What the CLI and Slack pass on (through clean_question) always ends well."""
     ends_well(engine, clean_question(question))
@@ -56,10 +60,12 @@ def test_any_cleaned_question_is_answered_or_clearly_refused(engine, question):
 
 @pytest.mark.xfail(
     reason="Engine.ask does not clean its input yet: the integrator calls clean_question at the entry of understand",
-    strict=False,
+    raises=TypeError,  # "TextInputSequence must be str" from the tokenizer, on main today
+    strict=True,
 )
 @BOUNDED
 @given(question=questions)
+@example(question=SHELL_BYTE)
 def test_any_raw_text_is_answered_or_clearly_refused(engine, question):
     """What the web API passes on, uncleaned (a lone surrogate in a JSON string, for one)."""
     ends_well(engine, question)

@@ -102,12 +102,16 @@ def socket_server(standin):
 
 @pytest.fixture
 def connected(standin, slack_settings, engine, socket_server):
+    engine.ask("Is holmium controlled?")  # open the index first: the first answer is not what is tested
     app = slack.build_app(engine, slack_settings, BOT_TOKEN)
     handler = socket_mode_handler(app, APP_TOKEN, ping_interval=1)
     handler.connect()
     socket_server.connected()
     yield socket_server
-    handler.close()
+    try:
+        handler.close()
+    except AttributeError:  # slack_sdk's builtin client, closed while it reconnects, closes a socket it lost
+        pass
 
 
 def event_callback(standin: SlackStandIn, text: str, event_id: str, channel: str = "C1") -> tuple[dict, dict]:
