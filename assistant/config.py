@@ -73,6 +73,10 @@ class Settings:
     slack_max_body_bytes: int = _setting(
         262_144, "Largest Slack request body accepted over HTTP, in bytes; larger ones get 413 unread."
     )
+    screen_threshold: float = _setting(
+        88.0, "Lowest fuzzy score (0-100) reported as a possible party match; exact needs the same words after normalisation."
+    )
+    screen_max_names: int = _setting(100000, "Most names one screening file may hold.")
 
     @classmethod
     def load(cls, environ: dict | None = None, **overrides) -> Settings:
@@ -88,6 +92,10 @@ class Settings:
     @property
     def feedback_db(self) -> Path:
         return Path(self.data_dir) / "feedback.sqlite3"
+
+    @property
+    def audit_db(self) -> Path:
+        return Path(self.data_dir) / "audit.sqlite3"
 
 
 def env_name(setting: str) -> str:

@@ -14,18 +14,21 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from assistant.answer import ExtractiveAnswerer, Vocabulary, cite
+from assistant.audit import AuditLog, Batch, ScreeningService
 from assistant.citations import normalise, strip_unbacked, valid_citations
 from assistant.config import Settings, set_offline_environment
 from assistant.conversation import standalone
 from assistant.dates import date_in_question, human_date, parse_as_of
 from assistant.errors import QuestionInvalid
 from assistant.measures import relevant_measures, unlisted_elements
+from assistant.parties import open_parties
 from assistant.register import items_in
-from assistant.schema import Answer, Citation, Passage, Turn
+from assistant.schema import Answer, Citation, Passage, Screening, Turn
 from assistant.scope import has_anchor, missing_period, unsupported_request
+from assistant.screening import Screener
 from assistant.status import StatusWriter
 
 REFUSAL = "The corpus does not cover this question, so Lodestone cannot answer it with a cited source."
@@ -224,6 +227,30 @@ class Engine:
             answer.refused, answer.answer = True, _refusal_text(answer.passages)
         return answer
 
+    # -- screening parties ---------------------------------------------------
+    def screen(self, name: str, as_of: str | None = None, frontend: str = "cli", user: str | None = None) -> Screening:
+        """Screen one name against the parties register on a date (audited). NameInvalid if it can't be screened."""
+        return self.screening().screen(name, self._screen_date(as_of), frontend, user)
+
+    def screen_many(self, names: Iterable[str], as_of=None, frontend: str = "cli", user=None, batch_id=None) -> Batch:
+        """Screen many names, audited and resumable: a rerun of the same batch reads back what was committed."""
+        return self.screening().batch(names, self._screen_date(as_of), frontend, user, batch_id)
+
+    def screening(self) -> ScreeningService:
+        """The screening service over the live index's parties register, reopened when a new build goes live."""
+        from assistant.store import open_build_path
+
+        build = open_build_path(self.settings)
+        with self._lock:
+            cached = getattr(self, "_screening", None)
+            if cached is None or cached[0] != build:
+                register, version = open_parties(self.settings)
+                screener = Screener(register, self.settings.screen_threshold)
+                self._screening = (build, ScreeningService(screener, AuditLog(self.settings.audit_db), version))
+            return self._screening[1]
+
+    def _screen_date(self, as_of: str | None) -> str:
+        return parse_as_of(as_of, parse_as_of(self.settings.as_of or None, dt.date.today().isoformat()))
 
 def _deltas(text: str) -> Iterator[tuple[str, str]]:
     words = text.split(" ")

@@ -13,7 +13,11 @@
     ├── GeneratorError          the optional LLM backend failed (answer falls back)
     ├── WebUnavailable          the web chat can't listen on its address
     ├── SlackRequestRefused     a request to the Slack endpoint is forged, stale, too big or malformed
-    └── FeedbackInvalid         a feedback record is missing what it needs
+    ├── FeedbackInvalid         a feedback record is missing what it needs
+    └── ScreeningError
+        ├── NameInvalid          a name to screen is empty, too long or binary (a batch skips the row)
+        ├── ScreeningFileInvalid a names file can't be read, has no name column, or a bad output name
+        └── AuditUnavailable     the screening audit store can't be opened or written
 
 Front ends catch ``LodestoneError`` and show ``str(error)``; anything else is a bug.
 """
@@ -87,3 +91,20 @@ class SlackRequestRefused(LodestoneError):
     def __init__(self, status: int, reason: str):
         self.status, self.reason = status, reason
         super().__init__(f"Slack request refused ({status}): {reason}")
+
+
+class ScreeningError(LodestoneError):
+    pass
+
+
+class NameInvalid(ScreeningError):
+    pass
+
+
+class ScreeningFileInvalid(ScreeningError):
+    pass
+
+
+class AuditUnavailable(ScreeningError):
+    def __init__(self, path, reason: str):
+        super().__init__(f"Can't use the screening audit store at {path} ({reason}). Check LODESTONE_DATA_DIR is writable.")

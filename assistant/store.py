@@ -10,6 +10,7 @@ Layout under the index folder::
         keyword/                  bm25s index
         chunks.jsonl              every chunk with its metadata
         register.json             the measures register
+        parties.json              the parties register (listed entities, for screening)
         manifest.json             document hashes, model, chunking, schema version
 
 A build copies the live store into a new folder, applies only what changed
@@ -39,6 +40,7 @@ from assistant.ingest.chunking import ChunkingParams, chunk_document
 from assistant.ingest.loaders import load_corpus
 from assistant.keyword import KeywordIndex
 from assistant.models import MODEL_NAME, ensure_query_encoder
+from assistant.parties import PartiesRegister
 from assistant.register import Register
 from assistant.schema import Chunk, Document
 
@@ -106,7 +108,7 @@ def build_index(settings: Settings, full: bool = False, progress=None, embedder=
         report = _write_build(work, documents, target, previous, old_manifest, progress, embedder, settings)
     finally:
         _release_chroma()
-    report.problems = [str(p) for p in problems]
+    report.problems = [str(p) for p in problems] + report.problems
     final = work.with_suffix("")
     work.rename(final)
     _swap_live(settings, final)
@@ -178,6 +180,9 @@ def _write_build(work, documents, target, previous, old_manifest, progress, embe
     _write_chunks(work, rows)
     KeywordIndex.build([r["id"] for r in rows], [r["text"] for r in rows]).save(work / "keyword")
     Register.from_documents(documents).save(work / "register.json")
+    parties, problems = PartiesRegister.from_documents(documents)
+    parties.save(work / "parties.json")
+    report.problems += [str(p) for p in problems]
     (work / "manifest.json").write_text(json.dumps(asdict(target), indent=1), encoding="utf-8")
     return report
 
