@@ -43,6 +43,7 @@ class SlackStandIn:
         self.calls: list[dict] = []
         self.threads: dict[tuple[str, str], list[dict]] = defaultdict(list)
         self.bad_tokens: set[str] = set()
+        self.files: dict[str, bytes] = {}  # what /files/NAME serves to the bot token
         self._changed = threading.Condition()
         self._ts = itertools.count(1)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -114,7 +115,18 @@ class SlackStandIn:
             return {"ok": True, "messages": self._thread(payload), "has_more": False}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self.next_ts()}
+        if method == "files.getUploadURLExternal":
+            return {"ok": True, "upload_url": f"{self.url}/upload/{payload.get('filename', 'f')}", "file_id": "F1"}
+        if method == "files.completeUploadExternal":
+            return {"ok": True, "files": [{"id": "F1", "title": "results"}]}
         return {"ok": True}
+
+    def share_file(self, name: str, content: bytes) -> dict:
+        """A file as Slack describes it in a file_share event; its download URL is served here."""
+        self.files[name] = content
+        url = f"{self.url}/files/{name}"
+        return {"id": f"F{len(self.files)}", "name": name, "filetype": "csv", "mimetype": "text/csv",
+                "size": len(content), "url_private": url, "url_private_download": url}  # fmt: skip
 
     def _store_reply(self, payload: dict) -> str:
         ts = self.next_ts()
@@ -143,10 +155,21 @@ def _handler(standin: SlackStandIn):
             pass
 
         def do_GET(self):
+            path = urlsplit(self.path).path
+            if path.startswith("/files/"):
+                content = standin.files.get(path.removeprefix("/files/"))
+                if content is None or self.headers.get("Authorization") != f"Bearer {BOT_TOKEN}":
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                return self._send(content, "text/csv")
             self._serve(dict(parse_qsl(urlsplit(self.path).query)))
 
         def do_POST(self):
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8")
+            if self.path.startswith("/upload/"):
+                standin.record(self.path.lstrip("/"), {"content": raw}, "")
+                return self._send(b"OK", "text/plain")
             if "json" in (self.headers.get("Content-Type") or ""):
                 payload = json.loads(raw or "{}")
             else:

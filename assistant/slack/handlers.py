@@ -8,17 +8,20 @@ friendly reply, never a traceback.
 from __future__ import annotations
 
 import logging
+import re
 
 from slack_bolt import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from assistant.config import Settings
-from assistant.errors import LodestoneError
+from assistant.errors import LodestoneError, ScreeningFileInvalid
 from assistant.feedback import FeedbackStore
 from assistant.schema import Answer, Turn
 from assistant.slack.blocks import ACTION_UP, answer_actions, answer_messages, context, shorten
+from assistant.slack.files import download, is_csv, results_csv, slack_hosts
 from assistant.slack.memory import RecentAnswers, SeenEvents, button_value, parse_button_value
 from assistant.slack.mrkdwn import escape, question_text
+from assistant.slack.screenings import batch_blocks, screening_blocks, screening_text
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +29,11 @@ COMMAND = "/lodestone"
 METADATA_EVENT = "lodestone_answer"
 # Message subtypes that still carry a person's question; every other subtype is an edit, a join, a bot...
 QUESTION_SUBTYPES = {None, "file_share", "thread_broadcast"}
+SCREEN = re.compile(r"^screen\b[:\s]*(.*)$", re.I | re.S)
+SCREEN_HELP = (
+    "Screen a company against the lists the corpus names: `/lodestone screen Teledyne FLIR`. "
+    "To screen a whole customer file, share a CSV with a `name` column with me in a direct message."
+)
 
 GENERIC_ERROR = (
     "Sorry, something went wrong while answering. The problem has been logged; "
@@ -83,6 +91,10 @@ class SlackBot:
         thread_ts = event.get("thread_ts") or ts
         if not self._allowed(channel, event.get("channel_type")):
             self._not_here(client, channel, event.get("user"))
+            return
+        files = [f for f in event.get("files") or [] if isinstance(f, dict) and is_csv(f)]
+        if files and is_direct(channel, event.get("channel_type")):
+            self.screen_files(client, channel, thread_ts, files, asker=event.get("user", ""))
             return
         question = question_text(event.get("text", ""), context.bot_user_id)
         if not question:
@@ -171,17 +183,27 @@ class SlackBot:
     def ack_command(self, ack, command):
         """Answer Slack within its 3 seconds; the answer follows through the response URL."""
         question = question_text(command.get("text", ""), None)
+        screen = SCREEN.match(question)
         if not question:
             ack(response_type="ephemeral", text=HELP)
+        elif screen and not screen[1].strip():
+            ack(response_type="ephemeral", text=SCREEN_HELP)
         elif not self._allowed(command.get("channel_id", "")):
             where = ", ".join(f"<#{c}>" for c in sorted(self.channels))
             ack(response_type="ephemeral", text=f"Lodestone answers only in {where} and in direct messages.")
+        elif screen:
+            ack(response_type="ephemeral", text=f"Screening: {escape(screen[1].strip())}")
         else:
             ack(response_type="ephemeral", text=f"Looking up: {escape(question)}")
 
     def answer_command(self, command, respond):
         question = question_text(command.get("text", ""), None)
         if not question or not self._allowed(command.get("channel_id", "")):
+            return
+        screen = SCREEN.match(question)
+        if screen:
+            if screen[1].strip():
+                self.screen_command(screen[1].strip(), command.get("user_id", ""), respond)
             return
         answer, problem = self.ask(question, [])
         if answer is None:
@@ -191,6 +213,61 @@ class SlackBot:
         actions = answer_actions(button_value(key, answer), share=True)
         for blocks, text in answer_messages(answer, actions):
             respond(response_type="ephemeral", replace_original=False, text=text, blocks=blocks)
+
+    # -- screening ------------------------------------------------------------------
+    def screen(self, call, *args, **kwargs):
+        """(result, "") or (None, a message for the person) when screening fails."""
+        try:
+            return call(*args, **kwargs), ""
+        except LodestoneError as error:
+            return None, str(error)
+        except Exception:
+            log.exception("Screening failed for a request from Slack")
+            return None, GENERIC_ERROR
+
+    def screen_command(self, name: str, user: str, respond) -> None:
+        screening, problem = self.screen(self.engine.screen, name, frontend="slack", user=user or None)
+        if screening is None:
+            respond(response_type="ephemeral", replace_original=False, text=f"⚠️ {problem}")
+            return
+        respond(
+            response_type="ephemeral",
+            replace_original=False,
+            text=screening_text(screening),
+            blocks=screening_blocks(screening),
+        )
+
+    def screen_files(self, client, channel: str, thread_ts: str, files: list[dict], asker: str) -> None:
+        """Each CSV shared in a direct message: its names screened (audited), a summary and a results file."""
+        from assistant.screening import read_names_csv
+
+        hosts = slack_hosts(self.settings.slack_api_url)
+        for file in files[:3]:
+            name = str(file.get("name") or "names.csv")
+            try:
+                data = download(file.get("url_private_download") or file.get("url_private") or "", client.token, hosts)
+                names, skipped = read_names_csv(data, None, self.settings.screen_max_names)
+            except ScreeningFileInvalid as error:
+                self._post(client, channel, thread_ts, text=f"⚠️ {name}: {error}")
+                continue
+            batch, problem = self.screen(self.engine.screen_many, names, frontend="slack", user=asker or None)
+            screenings, problem = (self.screen(list, batch) if batch is not None else (None, problem))
+            if screenings is None:
+                self._post(client, channel, thread_ts, text=f"⚠️ {name}: {problem}")
+                continue
+            blocks = batch_blocks(name, screenings, skipped)
+            self._post(client, channel, thread_ts, text=blocks[0]["text"]["text"].replace("*", ""), blocks=blocks)
+            self._upload(client, channel, thread_ts, name, results_csv(screenings))
+
+    @staticmethod
+    def _upload(client, channel: str, thread_ts: str, name: str, content: str) -> None:
+        results = name.rsplit(".", 1)[0] + "-screening.csv"
+        try:
+            client.files_upload_v2(
+                channel=channel, thread_ts=thread_ts, filename=results, content=content, title=f"Screening of {name}"
+            )
+        except SlackClientError as error:
+            log.warning("Slack refused the results file in %s: %s", channel, _slack_error(error))
 
     # -- buttons ---------------------------------------------------------------------
     def on_feedback(self, ack, body, action, respond):
