@@ -25,6 +25,7 @@ import click
 from assistant.config import Settings, set_offline_environment
 from assistant.errors import LodestoneError
 from assistant.schema import Turn
+from assistant.textinput import clean_question
 
 
 def friendly(command):
@@ -109,7 +110,7 @@ def ask(question, as_json, top_k, as_of):
     """Answer one question with verified citations."""
     from assistant.engine import Engine
 
-    answer = Engine(Settings.load()).ask(question, as_of=as_of, k=top_k)
+    answer = Engine(Settings.load()).ask(clean_question(question), as_of=as_of, k=top_k)
     if as_json:
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
     else:
@@ -148,7 +149,7 @@ def chat(as_of):
             click.echo("(new conversation)")
             continue
         try:
-            answer = engine.ask(question, as_of=as_of, history=history)
+            answer = engine.ask(clean_question(question), as_of=as_of, history=history)
         except LodestoneError as error:
             click.echo(f"Lodestone: {error}")
             continue

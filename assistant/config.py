@@ -70,6 +70,9 @@ class Settings:
     web_password: str = _setting("", "Web chat password; set with web_username to require a login.")
     slack_api_url: str = _setting("https://slack.com/api/", "Base URL of Slack's Web API (for proxies and tests).")
     slack_channels: str = _setting("", "Comma-separated channel ids the bot answers in; empty: every channel it is in.")
+    slack_max_body_bytes: int = _setting(
+        262_144, "Largest Slack request body accepted over HTTP, in bytes; larger ones get 413 unread."
+    )
     screen_threshold: float = _setting(
         88.0, "Lowest fuzzy score (0-100) reported as a possible party match; exact needs the same words after normalisation."
     )

@@ -12,6 +12,7 @@
     │   └── ChromaUnavailable   the Chroma server (LODESTONE_CHROMA_URL) is out of reach
     ├── GeneratorError          the optional LLM backend failed (answer falls back)
     ├── WebUnavailable          the web chat can't listen on its address
+    ├── SlackRequestRefused     a request to the Slack endpoint is forged, stale, too big or malformed
     ├── FeedbackInvalid         a feedback record is missing what it needs
     └── ScreeningError
         ├── NameInvalid          a name to screen is empty, too long or binary (a batch skips the row)
@@ -82,6 +83,14 @@ class WebUnavailable(LodestoneError):
 
 class FeedbackInvalid(LodestoneError):
     pass
+
+
+class SlackRequestRefused(LodestoneError):
+    """``status`` is the HTTP status the request gets: 401 forged or stale, 413 too big, 400 malformed."""
+
+    def __init__(self, status: int, reason: str):
+        self.status, self.reason = status, reason
+        super().__init__(f"Slack request refused ({status}): {reason}")
 
 
 class ScreeningError(LodestoneError):
