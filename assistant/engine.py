@@ -26,6 +26,7 @@ from assistant.dates import parse_as_of
 from assistant.decide import decide
 from assistant.errors import QuestionInvalid
 from assistant.keyword import identifier_tokens
+from assistant.language import not_english_message
 from assistant.parties import open_parties
 from assistant.register import ItemQuery
 from assistant.render.markdown import render as render_markdown
@@ -33,7 +34,8 @@ from assistant.schema import Answer, Passage, Query, Screening, Turn
 from assistant.scope import acronyms_of, has_anchor, missing_amount, missing_period, unknown_acronyms
 from assistant.screening import Screener, candidate_names, party_names_in
 from assistant.status import StatusWriter
-from assistant.understand import Understanding, clean_question
+from assistant.textinput import clean_question
+from assistant.understand import Understanding
 
 REFUSAL = "The corpus does not cover this question, so Lodestone cannot answer it with a cited source."
 EVASION = (
@@ -232,6 +234,8 @@ class Engine:
 
     def _decline(self, query: Query, composition, state) -> str | None:
         """Why to decline, or None (see evals/README.md, "Declining")."""
+        if query.language != "en" and query.standalone == query.question:
+            return "language"
         named = bool(query.items or query.instruments or identifier_tokens(query.standalone))
         anchored = named or has_anchor(query.standalone)
         if query.intent == "evasion" and query.intent_confidence >= 0.35:
@@ -256,6 +260,8 @@ class Engine:
             answer.answer = EVASION
         elif reason == "advice":
             answer.answer = ADVICE
+        elif reason == "language":
+            answer.answer = not_english_message(query.language)
         else:
             answer.answer = _refusal_text(passages)
         return answer
