@@ -2,7 +2,7 @@
 with a clear message and a non-zero code; tracebacks are for bugs only.
 
     lodestone index build [--full]      build or update the index from corpus/
-    lodestone index status              documents, chunks, model, corpus changes
+    lodestone index status [--dropped FILE]  documents, chunks, model, corpus changes, damage
     lodestone ask "QUESTION" [--json] [-k N] [--as-of YYYY-MM-DD]
     lodestone chat                      terminal chat with follow-ups
     lodestone web                       the web chat
@@ -67,6 +67,12 @@ def index_build(full, if_stale):
     report = build_index(settings, full=full)
     for problem in report.problems:
         click.echo(f"Warning: {problem}", err=True)
+    for path, count in report.dropped.items():
+        click.echo(
+            f"Note: the web-capture cleaner dropped {count} lines of {path} "
+            f"(see them with: lodestone index status --dropped {path})",
+            err=True,
+        )
     click.echo(
         f"Indexed {report.documents} documents, {report.chunks} chunks: {report.embedded} embedded, "
         f"{report.removed} removed, {report.unchanged_documents} documents unchanged "
@@ -76,12 +82,19 @@ def index_build(full, if_stale):
 
 @index.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--dropped", "dropped_file", metavar="FILE", help="Show the lines the web-capture cleaner dropped from FILE.")
 @friendly
-def index_status_command(as_json):
+def index_status_command(as_json, dropped_file):
     from dataclasses import asdict
 
-    from assistant.store import index_status
+    from assistant.store import dropped_lines, index_status
 
+    if dropped_file:
+        path, lines = dropped_lines(Settings.load(), dropped_file)
+        click.echo(f"{path}: {len(lines)} lines dropped by the web-capture cleaner" + (":" if lines else "."))
+        for line in lines:
+            click.echo(f"  {line}")
+        return
     status = index_status(Settings.load())
     if as_json:
         click.echo(json.dumps(asdict(status) | {"stale": status.stale}, indent=1))

@@ -52,6 +52,8 @@ class Settings:
     dense_weight: float = _setting(0.7, "Weight of dense hits against keyword hits (1.0) in the fusion, 0 to 1.")
     chunk_tokens: int = _setting(200, "Target chunk size in word pieces of the embedding model (max 254).")
     chunk_overlap: int = _setting(30, "Overlap between neighbouring chunks, in word pieces.")
+    max_file_bytes: int = _setting(20_000_000, "Largest corpus file indexed, in bytes; a bigger file is skipped and named.")
+    max_file_chunks: int = _setting(20_000, "Most chunks one corpus file may make; a file over it is skipped and named.")
     max_question_chars: int = _setting(2000, "Longest question accepted, in characters.")
     refusal_threshold: float = _setting(
         0.6, "Share of an off-domain question one quoted sentence must cover to be answered (see evals/README.md)."

@@ -5,6 +5,7 @@
     ├── QuestionInvalid         empty, too long, or binary question
     ├── CorpusError
     │   ├── DocumentUnreadable  one file can't be read (reported, skipped)
+    │   ├── FileTooLarge        a file over a size limit: bytes or chunks (reported, skipped)
     │   └── FrontMatterInvalid  metadata of a document is wrong (file + field)
     ├── IndexError_
     │   ├── IndexNotBuilt       no index yet
@@ -43,6 +44,12 @@ class DocumentUnreadable(CorpusError):
     def __init__(self, path, reason: str):
         self.path, self.reason = str(path), reason
         super().__init__(f"Skipped {path}: {reason}")
+
+
+class FileTooLarge(CorpusError):
+    def __init__(self, path, size: int, limit: int, unit: str = "bytes", setting: str = "LODESTONE_MAX_FILE_BYTES"):
+        self.path, self.size, self.limit = str(path), size, limit
+        super().__init__(f"Skipped {path}: {size:,} {unit} is over the limit of {limit:,} {unit} (raise {setting} to index it)")
 
 
 class FrontMatterInvalid(CorpusError):
