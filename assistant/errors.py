@@ -12,6 +12,8 @@
     │   └── ChromaUnavailable   the Chroma server (LODESTONE_CHROMA_URL) is out of reach
     ├── GeneratorError          the optional LLM backend failed (answer falls back)
     ├── WebUnavailable          the web chat can't listen on its address
+    ├── LoginThrottled          too many wrong web logins from one address
+    ├── ConversationNotFound    no such conversation for this user (deleted, or another's)
     └── FeedbackInvalid         a feedback record is missing what it needs
 
 Front ends catch ``LodestoneError`` and show ``str(error)``; anything else is a bug.
@@ -74,6 +76,18 @@ class GeneratorError(LodestoneError):
 
 class WebUnavailable(LodestoneError):
     pass
+
+
+class LoginThrottled(LodestoneError):
+    def __init__(self, seconds: int):
+        self.seconds = seconds
+        super().__init__(f"Too many wrong logins from your address. Wait {seconds} s, then try again.")
+
+
+class ConversationNotFound(LodestoneError):
+    def __init__(self, conversation: str):
+        self.conversation = conversation
+        super().__init__("That conversation is not in your history (it may have been deleted). Start a new one.")
 
 
 class FeedbackInvalid(LodestoneError):
