@@ -112,7 +112,7 @@ def test_quotes_lose_their_headings_and_a_shared_passage_is_shown_once(tmp_path)
     assert len(cards) == 1, "two citations of one passage share one card"
     card = cards[0]
     assert 'id="source-1"' in card and 'id="source-2"' in card and "[1][2]" in card
-    quote = card.split("<blockquote>")[1].split("</blockquote>")[0]
+    quote = card.split('<blockquote tabindex="0">')[1].split("</blockquote>")[0]
     assert "## " not in quote and "Dates" not in quote
     assert "<mark>Holmium is listed under 1C909.</mark>" in quote and "<mark>Ytterbium too.</mark>" in quote
 

@@ -1,9 +1,13 @@
 """Download files: one folder per process, capped, oldest removed first, removed on exit.
 
+gradio serves each file from a copy in its cache; ``served`` is that cache for
+the download buttons, inside the same folder, so the copies are capped and
+removed with the files.
+
 >>> folder = DownloadFolder(cap=2)
 >>> [folder.write("a.md", "1").name, folder.write("b.md", "2").name, folder.write("c.md", "3").name][-1]
 'c.md'
->>> sorted(p.name for p in folder.path.glob("*/*"))
+>>> sorted(p.name for p in folder.path.glob("*/*.md"))
 ['b.md', 'c.md']
 >>> folder.close(); folder.path.exists()
 False
@@ -16,7 +20,6 @@ import shutil
 import tempfile
 import threading
 import uuid
-from collections import deque
 from pathlib import Path
 
 
@@ -26,26 +29,32 @@ class DownloadFolder:
             raise ValueError(f"cap must be > 0, got {cap}")
         self.cap = cap
         self.path = Path(tempfile.mkdtemp(prefix="lodestone-web-"))
-        self._files: deque[Path] = deque()
+        self.served = self.path / "served"
         self._lock = threading.Lock()
         atexit.register(self.close)
 
     def write(self, name: str, text: str) -> Path:
-        """A new file holding text (in its own subfolder so names never clash); the oldest goes past the cap."""
+        """A new file holding text (in its own subfolder so names never clash); the oldest go past the cap."""
         with self._lock:
-            folder = self.path / uuid.uuid4().hex[:12]
+            folder = self.path / f"f{uuid.uuid4().hex[:12]}"
             folder.mkdir(parents=True)
             file = folder / name
             file.write_text(text, encoding="utf-8")
-            self._files.append(file)
-            while len(self._files) > self.cap:
-                shutil.rmtree(self._files.popleft().parent, ignore_errors=True)
+            _keep_newest(self.path, self.cap, skip=self.served)
+            _keep_newest(self.served, self.cap - 1, skip=self.served)  # gradio adds this file's copy next
             return file
 
-    def __len__(self) -> int:
-        return len(self._files)
+    def files(self) -> list[Path]:
+        return sorted(self.path.glob("f*/*"))
 
     def close(self) -> None:
         with self._lock:
             shutil.rmtree(self.path, ignore_errors=True)
-            self._files.clear()
+
+
+def _keep_newest(folder: Path, cap: int, skip: Path) -> None:
+    if not folder.is_dir():
+        return
+    subfolders = sorted((p for p in folder.iterdir() if p.is_dir() and p != skip), key=lambda p: p.stat().st_mtime_ns)
+    for old in subfolders[: max(0, len(subfolders) - cap)]:
+        shutil.rmtree(old, ignore_errors=True)

@@ -55,6 +55,7 @@ def build_app(engine, settings: Settings) -> gr.Blocks:
                     height=620,
                     feedback_options=None,
                     autoscroll=False,
+                    buttons=["copy"],
                     examples=[{"text": q} for q in EXAMPLES],
                     placeholder="Ask about China's rare-earth export controls. Every answer cites its sources.",
                 )
@@ -84,6 +85,8 @@ def build_app(engine, settings: Settings) -> gr.Blocks:
                         include_time=False, type="string", scale=3, min_width=180,
                     )
                     again_button = gr.Button("Ask again", size="sm", elem_id="ask-again-button", scale=1)
+                for button in (download, export_file):  # gradio's copies live, capped, in the app's download folder
+                    button.GRADIO_CACHE = str(chat.downloads.served)
                 markdown = gr.Textbox(label="Chosen answer as Markdown", elem_id="answer-markdown", visible="hidden")
 
         chat_view = [

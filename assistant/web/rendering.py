@@ -224,7 +224,8 @@ def source_card(citations: list[Citation], passage: Passage | None, source: Sour
         f'<section class="source" id="source-{first.n}" aria-label="Source {numbers}">{anchors}'
         f'<p class="kind kind-{kind.split()[-1].lower()}">{html.escape(kind)}</p>'
         f"<h4>{numbers} {html.escape(first.title)}</h4>{_provenance(first, source)}"
-        f"<blockquote>{highlighted(passage.text, passage.start, citations) if passage else _quotes(citations)}</blockquote>"
+        '<blockquote tabindex="0">'
+        f"{highlighted(passage.text, passage.start, citations) if passage else _quotes(citations)}</blockquote>"
         f"{_open_document(source, citations)}</section>"
     )
 

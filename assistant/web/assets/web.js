@@ -67,9 +67,30 @@
     if (mark && text) text.scrollTop = Math.max(0, mark.offsetTop - text.offsetTop - 40);
   }, true);
 
+  // Labels gradio leaves out: the calendar buttons, icon buttons without a name, the examples' list role.
+  const repairLabels = () => {
+    document.querySelectorAll('#as-of .calendar, #again-date .calendar').forEach((button) => {
+      if (!button.getAttribute('aria-label')) button.setAttribute('aria-label', 'Choose a date from a calendar');
+    });
+    document.querySelectorAll('button[aria-label=""]').forEach((button) => {
+      const name = button.getAttribute('title') || button.closest('.icon-button-wrapper') && 'Chat tools';
+      button.setAttribute('aria-label', name || 'Button');
+    });
+    document.querySelectorAll('#chat .examples[role]').forEach((list) => list.removeAttribute('role'));
+  };
+
   // New sources: each passage opens at its highlighted quote. A new question is kept in view above its answer.
   let questions = 0;
+  let sidebarSettled = false;
+  const settleSidebar = () => {  // on a phone the history starts folded away, out of the chat's way
+    const sidebar = document.querySelector('.sidebar');
+    if (!sidebar || sidebarSettled) return;
+    sidebarSettled = true;
+    if (narrow() && sidebar.classList.contains('open')) sidebar.querySelector('.toggle-button')?.click();
+  };
   new MutationObserver(() => {
+    repairLabels();
+    settleSidebar();
     const sources = document.getElementById('sources');
     if (sources) showQuotes(sources);
     const asked = document.querySelectorAll('#chat [data-testid="user"]');
