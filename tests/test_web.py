@@ -294,17 +294,18 @@ def test_login_limiter_counts_each_address_on_its_own():
 def test_download_files_do_not_outlive_the_app(engine, web_settings):
     settings = dataclasses.replace(web_settings, web_downloads=2)
     app, local_url = launched(engine, settings)
-    folder = app.web_chat.downloads.path
+    downloads = app.web_chat.downloads
     session = client(local_url)
-    served = []
     for question in (HOLMIUM, "Is dysprosium controlled?", "Is gallium controlled?"):
         download = session.predict(question, "2025-11-20", api_name="/ask")[3]
-        served.append(Path(download["value"] if isinstance(download, dict) else download))
-    assert len(app.web_chat.downloads.files()) == 2, "the folder is capped, the oldest goes first"
-    assert served[-1].exists() and not served[0].exists(), "what gradio serves is capped the same way"
+        fetched = Path(download["value"] if isinstance(download, dict) else download).read_text(encoding="utf-8")
+        assert question in fetched, "each download is served"
+    assert len(downloads.files()) == 2, "the folder is capped, the oldest goes first"
+    served = list(downloads.served.glob("*/*.md"))
+    assert len(served) == 2, "what gradio serves is capped the same way"
+    assert "Is dysprosium controlled?" in served[0].read_text() + served[1].read_text()
     app.close()
-    assert not folder.exists(), "the app's download folder is removed when it stops"
-    assert not [p for p in served if p.exists()], "gradio's copies go with the app too"
+    assert not downloads.path.exists(), "the app's download folder, with gradio's copies, is removed when it stops"
 
 
 def test_half_a_login_is_refused_with_what_to_set(web_settings):

@@ -36,6 +36,7 @@ def _launch(app, settings: Settings, host: str | None, port: int | None, block: 
     auth = login(settings)
     limiter = LoginLimiter(settings.web_login_attempts, settings.web_login_window)
     _close_downloads_with(app)
+    chat = getattr(app, "web_chat", None)
     return app.launch(
         server_name=host or settings.web_host,
         server_port=port or settings.web_port,
@@ -50,6 +51,7 @@ def _launch(app, settings: Settings, host: str | None, port: int | None, block: 
         footer_links=["api", "settings"],
         css_paths=[ASSETS / "web.css"],
         js=(ASSETS / "web.js").read_text(encoding="utf-8"),
+        allowed_paths=[str(chat.downloads.served)] if chat else None,  # gradio's copies of the downloads only
         app_kwargs={"middleware": [Middleware(FrontDoor, limiter=limiter, login_required=auth is not None)]},
     )
 
