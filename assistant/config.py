@@ -70,6 +70,9 @@ class Settings:
     web_concurrency: int = _setting(4, "Questions the web chat answers at once.")
     web_username: str = _setting("", "Web chat login name; set with web_password to require a login.")
     web_password: str = _setting("", "Web chat password; set with web_username to require a login.")
+    web_login_attempts: int = _setting(5, "Wrong web logins one client address may make per web_login_window before it must wait.")
+    web_login_window: float = _setting(60.0, "Seconds over which wrong web logins are counted.")
+    web_downloads: int = _setting(50, "Most answer and conversation downloads the web chat keeps on disk at once (oldest go first).")
     slack_api_url: str = _setting("https://slack.com/api/", "Base URL of Slack's Web API (for proxies and tests).")
     slack_channels: str = _setting("", "Comma-separated channel ids the bot answers in; empty: every channel it is in.")
     slack_max_body_bytes: int = _setting(
@@ -98,6 +101,10 @@ class Settings:
     @property
     def audit_db(self) -> Path:
         return Path(self.data_dir) / "audit.sqlite3"
+
+    @property
+    def conversations_db(self) -> Path:
+        return Path(self.data_dir) / "conversations.sqlite3"
 
 
 def env_name(setting: str) -> str:
