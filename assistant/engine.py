@@ -233,7 +233,7 @@ class Engine:
             return "language"
         named = bool(query.items or query.instruments or identifier_tokens(query.standalone))
         anchored = named or has_anchor(query.standalone)
-        if query.intent == "evasion" and query.intent_confidence >= 0.35:
+        if query.intent == "evasion" and query.intent_confidence >= 0.3:
             return "evasion"
         if query.intent == "advice" and query.intent_confidence >= (0.6 if anchored else 0.25):
             return "advice"
@@ -242,9 +242,9 @@ class Engine:
         quoted = [s.text for s in composition.sentences]
         if not quoted or missing_period(query.question, quoted) or missing_amount(query.question, quoted) or missing_parameter(query.question, quoted):
             return "unsupported"
-        if unknown_acronyms(query.question, state.acronyms):
+        if not named and unknown_acronyms(query.question, state.acronyms):
             return "unsupported"
-        if has_anchor(query.standalone) or (query.intent in IN_DOMAIN and query.intent_confidence >= 0.45):
+        if anchored or (query.intent in IN_DOMAIN and query.intent_confidence >= 0.45):
             return None
         return "unsupported" if composition.best_overlap < self.settings.refusal_threshold else None
 

@@ -86,7 +86,7 @@ def missing_period(question: str, quoted: list[str]) -> bool:
 
     from assistant.understand import MONTH_YEAR
 
-    if not re.search(r"\bhow (many|much)\b", question, re.I):
+    if not re.search(r"\bhow (many|much)\b|\bwhat (tonnage|volume|quantity|amount)\b", question, re.I):
         return False
     match = MONTH_YEAR.search(question)
     if match is None:
