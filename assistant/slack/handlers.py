@@ -69,7 +69,7 @@ class SlackBot:
     def skip_repeats(self, req, body, next):  # Bolt injects each argument by its name
         """Drop Slack's retries (X-Slack-Retry-Num) and events already seen, with a 200 so Slack stops."""
         if body.get("type") == "event_callback":
-            retry = req.headers.get("x-slack-retry-num")
+            retry = _retry_number(req.headers.get("x-slack-retry-num")) > 0  # Socket Mode sends 0 on a first delivery
             first = self.seen.first_time(_event_keys(body))
             if retry or not first:
                 log.info("Ignored a repeated Slack event (%s)", "retry" if retry else "duplicate")
@@ -340,6 +340,15 @@ def _event_keys(body: dict) -> list[str]:
         if event.get("ts"):
             keys.append(f"ts:{event.get('channel', '')}:{event['ts']}")
     return keys
+
+
+def _retry_number(header) -> int:
+    """Bolt hands headers over as lists; a missing or unreadable retry number counts as a first delivery."""
+    value = header[0] if isinstance(header, list | tuple) and header else header
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return 0
 
 
 def _metadata(answer: Answer) -> dict:
