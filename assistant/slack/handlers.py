@@ -248,16 +248,18 @@ class SlackBot:
                 data = download(file.get("url_private_download") or file.get("url_private") or "", client.token, hosts)
                 names, skipped = read_names_csv(data, None, self.settings.screen_max_names)
             except ScreeningFileInvalid as error:
-                self._post(client, channel, thread_ts, text=f"⚠️ {name}: {error}")
+                self._post(client, channel, thread_ts, text=f"⚠️ {escape(name)}: {error}")
                 continue
-            batch, problem = self.screen(self.engine.screen_many, names, frontend="slack", user=asker or None)
-            screenings, problem = (self.screen(list, batch) if batch is not None else (None, problem))
+            screenings, problem = self.screen(self._screen_all, names, asker)
             if screenings is None:
-                self._post(client, channel, thread_ts, text=f"⚠️ {name}: {problem}")
+                self._post(client, channel, thread_ts, text=f"⚠️ {escape(name)}: {problem}")
                 continue
             blocks = batch_blocks(name, screenings, skipped)
             self._post(client, channel, thread_ts, text=blocks[0]["text"]["text"].replace("*", ""), blocks=blocks)
             self._upload(client, channel, thread_ts, name, results_csv(screenings))
+
+    def _screen_all(self, names: list[str], asker: str) -> list:
+        return list(self.engine.screen_many(names, frontend="slack", user=asker or None))
 
     @staticmethod
     def _upload(client, channel: str, thread_ts: str, name: str, content: str) -> None:
