@@ -79,7 +79,7 @@ class AuditLog:
         places = rows if rows is not None else [None] * len(screenings)
         values = [
             (now, frontend, user, batch_id, row, s.input, s.as_of, s.corpus_version, s.outcome,
-             json.dumps(s.to_json(), ensure_ascii=False))
+             json.dumps(screening_json(s), ensure_ascii=False))
             for row, s in zip(places, screenings)
         ]  # fmt: skip
         self._write(
@@ -212,6 +212,15 @@ def batch_id_for(names: list[str], as_of: str, corpus_version: str, frontend: st
     """The same names, date, corpus and caller give the same batch, so a rerun resumes it."""
     digest = hashlib.sha256("\x1f".join([as_of, corpus_version, frontend, user or "", *map(str, names)]).encode())
     return digest.hexdigest()[:20]
+
+
+def screening_json(s: Screening) -> dict:
+    """``Screening.to_json()`` without ``asdict``'s deep copies (the audit writes thousands a second)."""
+    hits = [
+        vars(h) | {k: vars(getattr(h, k)) if getattr(h, k) else None for k in ("citation", "meaning_citation")}
+        for h in s.hits
+    ]
+    return vars(s) | {"hits": hits}
 
 
 def screening_from_json(data: dict) -> Screening:

@@ -5,6 +5,7 @@
     ├── QuestionInvalid         empty, too long, or binary question
     ├── CorpusError
     │   ├── DocumentUnreadable  one file can't be read (reported, skipped)
+    │   ├── FileTooLarge        a file over a size limit: bytes or chunks (reported, skipped)
     │   └── FrontMatterInvalid  metadata of a document is wrong (file + field)
     ├── IndexError_
     │   ├── IndexNotBuilt       no index yet
@@ -13,6 +14,8 @@
     ├── GeneratorError          the optional LLM backend failed (answer falls back)
     ├── WebUnavailable          the web chat can't listen on its address
     ├── SlackRequestRefused     a request to the Slack endpoint is forged, stale, too big or malformed
+    ├── LoginThrottled          too many wrong web logins from one address
+    ├── ConversationNotFound    no such conversation for this user (deleted, or another's)
     ├── FeedbackInvalid         a feedback record is missing what it needs
     └── ScreeningError
         ├── NameInvalid          a name to screen is empty, too long or binary (a batch skips the row)
@@ -43,6 +46,12 @@ class DocumentUnreadable(CorpusError):
     def __init__(self, path, reason: str):
         self.path, self.reason = str(path), reason
         super().__init__(f"Skipped {path}: {reason}")
+
+
+class FileTooLarge(CorpusError):
+    def __init__(self, path, size: int, limit: int, unit: str = "bytes", setting: str = "LODESTONE_MAX_FILE_BYTES"):
+        self.path, self.size, self.limit = str(path), size, limit
+        super().__init__(f"Skipped {path}: {size:,} {unit} is over the limit of {limit:,} {unit} (raise {setting} to index it)")
 
 
 class FrontMatterInvalid(CorpusError):
@@ -79,6 +88,18 @@ class GeneratorError(LodestoneError):
 
 class WebUnavailable(LodestoneError):
     pass
+
+
+class LoginThrottled(LodestoneError):
+    def __init__(self, seconds: int):
+        self.seconds = seconds
+        super().__init__(f"Too many wrong logins from your address. Wait {seconds} s, then try again.")
+
+
+class ConversationNotFound(LodestoneError):
+    def __init__(self, conversation: str):
+        self.conversation = conversation
+        super().__init__("That conversation is not in your history (it may have been deleted). Start a new one.")
 
 
 class FeedbackInvalid(LodestoneError):

@@ -62,11 +62,9 @@ _TRAILING_QUALIFIER = re.compile(r"\s*[(（][^()（）]*[)）]\s*$")
 
 def normalise(name: str) -> str:
     """The form names are compared in (see the module docstring for the rules)."""
-    text = unicodedata.normalize("NFKC", name).casefold()
-    for form in CJK_LEGAL_FORMS:
-        text = text.replace(form, " ")
+    text = name.casefold() if name.isascii() else _unicode_folded(name)
     text = _TRAILING_QUALIFIER.sub("", text) if not _TRAILING_QUALIFIER.fullmatch(text) else text
-    text = _strip_latin_diacritics(text).replace("&", " and ")
+    text = text.replace("&", " and ")
     text = re.sub(r"[.'’`]", "", text)
     words = re.sub(r"[^\w]+", " ", text).split()
     kept = [w for w in words if w not in LEGAL_FORMS]
@@ -83,11 +81,18 @@ def legal_forms(name: str) -> frozenset:
     >>> sorted(legal_forms("Teledyne FLIR, L.L.C.")), sorted(legal_forms("Subaru Corporation"))
     (['llc'], ['corp'])
     """
-    text = unicodedata.normalize("NFKC", name).casefold()
-    forms = {f for f in CJK_LEGAL_FORMS if f in text and f not in ("集团", "集團")}
+    text = name.casefold() if name.isascii() else unicodedata.normalize("NFKC", name).casefold()
+    forms = set() if text.isascii() else {f for f in CJK_LEGAL_FORMS if f in text and f not in ("集团", "集團")}
     words = re.sub(r"[^\w]+", " ", re.sub(r"[.'’`]", "", text)).split()
     forms |= {w for w in words if w in LEGAL_FORMS and w != "the"}
     return frozenset(_SAME_FORM.get(f, f) for f in forms)
+
+
+def _unicode_folded(name: str) -> str:
+    text = unicodedata.normalize("NFKC", name).casefold()
+    for form in CJK_LEGAL_FORMS:
+        text = text.replace(form, " ")
+    return _strip_latin_diacritics(text)
 
 
 def _strip_latin_diacritics(text: str) -> str:
@@ -133,6 +138,8 @@ class Screener:
             for kind, label in [("name", party.name), *(("alias", a) for a in party.aliases)]
         ]
         self.keys = [c.key for c in self.choices]
+        self._lists = register.lists()
+        self._notes: dict[tuple[str, bool], str] = {}
         self.by_word: dict[str, list[int]] = {}
         for n, choice in enumerate(self.choices):
             for word in choice.words:
@@ -147,8 +154,9 @@ class Screener:
         if not names:
             return []
         keys = [sorted_key(normalise(n)) for n in names]
-        ratios = process.cdist(keys, self.keys, scorer=fuzz.ratio, score_cutoff=self.threshold, workers=-1) if self.keys else None
-        edits = process.cdist(keys, self.keys, scorer=OSA.distance, score_cutoff=1, workers=-1) if self.keys else None
+        workers = -1 if len(keys) >= 2000 else 1  # threads cost more than they save on a small batch
+        ratios = process.cdist(keys, self.keys, scorer=fuzz.ratio, score_cutoff=self.threshold, workers=workers) if self.keys else None
+        edits = process.cdist(keys, self.keys, scorer=OSA.distance, score_cutoff=1, workers=workers) if self.keys else None
         return [self._screening(name, key, ratios, edits, row, as_of) for row, (name, key) in enumerate(zip(names, keys))]
 
     def _screening(self, name, key, ratios, edits, row, as_of) -> Screening:
@@ -168,7 +176,7 @@ class Screener:
         hits.sort(key=lambda h: (h.match != "exact", -h.score, h.name))
         outcome = hits[0].match if hits else "none"
         return Screening(
-            input=name, as_of=as_of, outcome=outcome, hits=hits[:8], lists_checked=self.lists_checked(),
+            input=name, as_of=as_of, outcome=outcome, hits=hits[:8], lists_checked=list(self._lists),
             corpus_date=self.register.corpus_date, note=self._note(outcome, hits),
         )  # fmt: skip
 
@@ -205,9 +213,15 @@ class Screener:
         )  # fmt: skip
 
     def lists_checked(self) -> list[str]:
-        return self.register.lists()
+        return list(self._lists)
 
     def _note(self, outcome: str, hits: list[PartyHit]) -> str:
+        key = (outcome, any(h.status == "unknown" for h in hits))
+        if key not in self._notes:
+            self._notes[key] = self._note_text(outcome, hits)
+        return self._notes[key]
+
+    def _note_text(self, outcome: str, hits: list[PartyHit]) -> str:
         lists = ", ".join(LISTS.get(x, x) for x in self.lists_checked()) or "no lists"
         if outcome == "none":
             return (
@@ -363,3 +377,32 @@ def write_results(screenings: Iterable[Screening], path) -> int:
             out.write("\n]\n")
     partial.replace(path)
     return count
+
+
+_CANDIDATE = re.compile(r"\b([A-Z][\w&.'-]*(?:\s+(?:of|de|the|and|&|[A-Z][\w&.'-]*))*(?:\s*,?\s*(?:Inc|LLC|Ltd|Co|Corp|GmbH|AG|K\.K\.|plc|S\.A\.)\.?)?)")
+_NOT_NAMES = {"Is", "Are", "Can", "Could", "Do", "Does", "Did", "We", "Our", "China", "Chinese", "MOFCOM", "The", "What", "Which",
+              "Who", "How", "Has", "Have", "Was", "Were", "Should", "Would", "I", "Any", "Check", "Screen", "Please", "Tell"}  # fmt: skip
+
+
+def party_names_in(text: str, register) -> list[str]:
+    """Listed names or aliases that a question contains (for the chat's party look-up)."""
+    lowered = f" {normalise(text)} "
+    found = []
+    for party in register.parties:
+        for name in [party.name, *party.aliases]:
+            key = normalise(name)
+            if len(key) >= 4 and f" {key} " in lowered:
+                found.append(party.name)
+                break
+    return list(dict.fromkeys(found))
+
+
+def candidate_names(text: str) -> list[str]:
+    """Capitalised spans that look like a company name ("Solstice Photonics Corp."), for a look-up with no listed name."""
+    out = []
+    for match in _CANDIDATE.finditer(text):
+        words = [w for w in match.group(1).split() if w not in _NOT_NAMES]
+        name = " ".join(words).strip(" ,.?")
+        if name and len(name) >= 3 and not name.isupper() or len(name) >= 4:
+            out.append(name)
+    return [n for n in dict.fromkeys(out) if n][:3]
