@@ -7,8 +7,8 @@ wording, and each is exact:
 - **anchors**: identifiers of the domain (announcement numbers, codes,
   element names...). A question with none, and no confident in-domain intent,
   is answered only when one quoted sentence covers most of it;
-- **missing figures**: a figure asked for a month, or a money amount (a fee, a
-  price), that no quoted sentence gives;
+- **missing figures**: a figure asked for a month, a money amount (a fee, a
+  price) or a process parameter (a temperature) that no quoted sentence gives;
 - **unknown acronyms**: a regime or body the corpus never mentions (FEFTA,
   REACH) cannot be answered from it.
 
@@ -64,6 +64,15 @@ def unknown_acronyms(question: str, known: set[str]) -> list[str]:
         if m.group(0) not in known and not any(c.isdigit() for c in m.group(0))
         and not ACRONYM_AS_ADJECTIVE.match(question[m.end():])
     ]  # fmt: skip
+
+
+PARAMETER_QUESTION = re.compile(r"\b(temperatures?|atmosphere|pressure|furnace settings?|heating rate|profile)\b", re.I)
+PARAMETER = re.compile(r"\d\s*(?:°|degrees|℃|bar|pa\b|kpa|mpa)|\b(argon|vacuum|nitrogen|hydrogen atmosphere)\b", re.I)
+
+
+def missing_parameter(question: str, quoted: list[str]) -> bool:
+    """A process parameter asked for (a temperature, an atmosphere) that no quoted sentence gives."""
+    return bool(PARAMETER_QUESTION.search(question)) and not any(PARAMETER.search(s) for s in quoted)
 
 
 def missing_amount(question: str, quoted: list[str]) -> bool:
