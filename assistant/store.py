@@ -38,6 +38,7 @@ from assistant.config import Settings, set_offline_environment
 from assistant.errors import ChromaUnavailable, CorpusError, IndexCorrupt, IndexNotBuilt
 from assistant.ingest.chunking import ChunkingParams, chunk_document
 from assistant.ingest.loaders import load_corpus
+from assistant.intent import ensure_intent_model
 from assistant.keyword import KeywordIndex
 from assistant.models import MODEL_NAME, ensure_query_encoder
 from assistant.parties import PartiesRegister
@@ -96,6 +97,7 @@ def build_index(settings: Settings, full: bool = False, progress=None, embedder=
     previous, old_manifest = _previous_build(settings, target, full)
     builds = Path(settings.index_dir) / "builds"
     ensure_query_encoder(settings.index_dir)
+    ensure_intent_model(settings.index_dir)
     if previous and _unchanged(old_manifest, target):
         return BuildReport(
             documents=len(documents), chunks=sum(len(d["chunks"]) for d in old_manifest.documents.values()),
