@@ -168,6 +168,10 @@ class PartiesRegister:
     def lists(self) -> list[str]:
         return sorted({p.list for p in self.parties})
 
+    def lookup_names(self) -> list[tuple[str, list[str]]]:
+        """(party id, name and aliases) pairs, for finding parties named in a question."""
+        return [(p.id, [p.name, *p.aliases]) for p in self.parties]
+
     @classmethod
     def from_documents(cls, documents: list[Document]) -> tuple[PartiesRegister, list[FrontMatterInvalid]]:
         """Validate every document's ``parties:``; a document with a bad block is reported and left out."""
