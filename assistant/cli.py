@@ -2,9 +2,9 @@
 with a clear message and a non-zero code; tracebacks are for bugs only.
 
     lodestone index build [--full]      build or update the index from corpus/
-    lodestone index status              documents, chunks, model, corpus changes
-    lodestone ask "QUESTION" [--json] [-k N] [--as-of YYYY-MM-DD]
-    lodestone chat                      terminal chat with follow-ups
+    lodestone index status [--dropped FILE]  documents, chunks, model, corpus changes, damage
+    lodestone ask "QUESTION" [--json|--plain] [-k N] [--as-of YYYY-MM-DD]
+    lodestone chat [--plain]            terminal chat: follow-ups, /new, /date D, /sources
     lodestone web                       the web chat
     lodestone slack [--http]            the Slack bot
     lodestone eval [--suite F] [--report DIR] [--compare F] [--gate]
@@ -25,6 +25,7 @@ import click
 from assistant.config import Settings, set_offline_environment
 from assistant.errors import LodestoneError
 from assistant.schema import Turn
+from assistant.textinput import clean_question
 
 
 def friendly(command):
@@ -66,6 +67,12 @@ def index_build(full, if_stale):
     report = build_index(settings, full=full)
     for problem in report.problems:
         click.echo(f"Warning: {problem}", err=True)
+    for path, count in report.dropped.items():
+        click.echo(
+            f"Note: the web-capture cleaner dropped {count} lines of {path} "
+            f"(see them with: lodestone index status --dropped {path})",
+            err=True,
+        )
     click.echo(
         f"Indexed {report.documents} documents, {report.chunks} chunks: {report.embedded} embedded, "
         f"{report.removed} removed, {report.unchanged_documents} documents unchanged "
@@ -75,12 +82,19 @@ def index_build(full, if_stale):
 
 @index.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--dropped", "dropped_file", metavar="FILE", help="Show the lines the web-capture cleaner dropped from FILE.")
 @friendly
-def index_status_command(as_json):
+def index_status_command(as_json, dropped_file):
     from dataclasses import asdict
 
-    from assistant.store import index_status
+    from assistant.store import dropped_lines, index_status
 
+    if dropped_file:
+        path, lines = dropped_lines(Settings.load(), dropped_file)
+        click.echo(f"{path}: {len(lines)} lines dropped by the web-capture cleaner" + (":" if lines else "."))
+        for line in lines:
+            click.echo(f"  {line}")
+        return
     status = index_status(Settings.load())
     if as_json:
         click.echo(json.dumps(asdict(status) | {"stale": status.stale}, indent=1))
@@ -102,18 +116,21 @@ def index_status_command(as_json):
 @main.command()
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="Print the Answer as one JSON object.")
+@click.option("--plain", is_flag=True, help="Plain text: the answer as written, then each citation with its file.")
 @click.option("-k", "top_k", type=int, default=None, help="Passages to retrieve.")
 @click.option("--as-of", default=None, help="Date the answer speaks for (YYYY-MM-DD; default today).")
 @friendly
-def ask(question, as_json, top_k, as_of):
+def ask(question, as_json, plain, top_k, as_of):
     """Answer one question with verified citations."""
     from assistant.engine import Engine
 
-    answer = Engine(Settings.load()).ask(question, as_of=as_of, k=top_k)
+    answer = Engine(Settings.load()).ask(clean_question(question), as_of=as_of, k=top_k)
     if as_json:
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
-    else:
+    elif plain:
         click.echo(render_text(answer))
+    else:
+        _print_rich(answer, sources=True)
 
 
 def render_text(answer) -> str:
@@ -127,33 +144,120 @@ def render_text(answer) -> str:
     return "\n".join(lines).rstrip()
 
 
+def _print_rich(answer, sources: bool) -> None:
+    from rich.console import Console
+
+    from assistant.render.terminal import print_answer, print_sources
+
+    console = Console(soft_wrap=False)
+    print_answer(answer, console)
+    if sources:
+        print_sources(answer, console)
+
+
+CHAT_HELP = "Commands: /new starts over, /date YYYY-MM-DD sets the as-of date, /sources lists the last answer's sources."
+
+
 @main.command()
 @click.option("--as-of", default=None, help="Date the answers speak for (YYYY-MM-DD; default today).")
+@click.option("--plain", is_flag=True, help="Plain text answers, as 'ask --plain' prints them.")
 @friendly
-def chat(as_of):
+def chat(as_of, plain):
     """Terminal chat; follow-up questions are understood in context. Ctrl-D quits."""
     from assistant.engine import Engine
 
-    engine = Engine(Settings.load())
+    settings = Settings.load()
+    engine = Engine(settings)
     history: list[Turn] = []
-    click.echo("Lodestone chat. Ask about rare-earth export controls; 'new' starts over, Ctrl-D quits.")
+    last = None
+    _load_chat_history(settings)
+    click.echo(f"Lodestone chat. Ask about rare-earth export controls; Ctrl-D quits. {CHAT_HELP}")
     while True:
         try:
             question = input("\nYou: ")
         except (EOFError, KeyboardInterrupt):
             click.echo("")
             return
-        if question.strip().lower() in {"new", "/new"}:
-            history = []
+        command, _, argument = question.strip().partition(" ")
+        if command.lower() in {"new", "/new"}:
+            history, last = [], None
             click.echo("(new conversation)")
             continue
+        if command.lower() == "/date":
+            as_of = _chat_date(argument.strip(), as_of)
+            continue
+        if command.lower() == "/sources":
+            _chat_sources(last, plain)
+            continue
         try:
-            answer = engine.ask(question, as_of=as_of, history=history)
+            answer = engine.ask(clean_question(question), as_of=as_of, history=history)
         except LodestoneError as error:
             click.echo(f"Lodestone: {error}")
             continue
-        click.echo("Lodestone: " + render_text(answer))
+        if plain:
+            click.echo("Lodestone: " + render_text(answer))
+        else:
+            click.echo("Lodestone:")
+            _print_rich(answer, sources=False)
+            if answer.citations:
+                click.echo(f"({len(answer.citations)} sources: /sources lists them)")
         history.append(Turn(question=answer.standalone_question or question, answer=answer.answer))
+        last = answer
+
+
+def _chat_date(text: str, current: str | None) -> str | None:
+    import datetime as dt
+
+    if not text:
+        click.echo(f"(answers are as of {current or 'today'}; /date YYYY-MM-DD changes it)")
+        return current
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        click.echo(f"Lodestone: dates are YYYY-MM-DD, got {text!r}; the as-of date stays {current or 'today'}.")
+        return current
+    click.echo(f"(answers are now as of {text})")
+    return text
+
+
+def _chat_sources(answer, plain: bool) -> None:
+    if answer is None or not answer.citations:
+        click.echo("(no sources yet: ask a question first)")
+    elif plain:
+        click.echo("\n".join(f"[{c.n}] {c.title}" for c in answer.citations))
+    else:
+        from rich.console import Console
+
+        from assistant.render.terminal import print_sources
+
+        print_sources(answer, Console())
+
+
+def _load_chat_history(settings: Settings) -> None:
+    """Questions typed in earlier chats come back with the arrow keys (data/chat_history)."""
+    import atexit
+    from pathlib import Path
+
+    try:
+        import readline
+    except ImportError:  # not on every platform; the chat works without it
+        return
+    path = Path(settings.data_dir) / "chat_history"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            readline.read_history_file(path)
+    except OSError:
+        return
+    readline.set_history_length(1000)
+    atexit.register(_save_chat_history, readline, path)
+
+
+def _save_chat_history(readline, path) -> None:
+    try:
+        readline.write_history_file(path)
+    except OSError:
+        pass
 
 
 @main.command()

@@ -59,6 +59,31 @@ class Composer:
         answer.citations = self.citations
         return answer
 
+    def compose_party(self, query: Query, screenings: list, sentences: list[Sentence]) -> Answer:
+        """A party look-up: a verdict per screened name, each listing and status cited."""
+        answer = Answer(question=query.question, answer="", refused=False, passages=self.passages, as_of=query.as_of,
+                        standalone_question=query.standalone, query=query)  # fmt: skip
+        day = human_date(query.as_of)
+        parts, cited = [], []
+        for screening in screenings:
+            if not screening.hits:
+                parts.append(f"No match for {screening.input!r}. {screening.note}")
+                continue
+            for hit in screening.hits[:2]:
+                n = self.writer.cite_evidence(hit.citation.quote) if hit.citation else None
+                m = self.writer.cite_evidence(hit.meaning_citation.quote) if getattr(hit, "meaning_citation", None) else None
+                cited += [x for x in (n, m) if x]
+                kind = "matches" if hit.match == "exact" else f"possibly matches ({hit.reason})"
+                status = {"listed": "listed", "unknown": "of unknown status (the corpus is unsure)"}.get(hit.status, hit.status.replace("_", " "))
+                parts.append(f"{screening.input} {kind} {hit.name} on China's {hit.list_title}; on {day} it is {status}. {hit.meaning}")
+        outcome = "listed" if any(s.hits for s in screenings) else "not_listed"
+        answer.verdict = Verdict(outcome, " ".join(parts), list(dict.fromkeys(cited)), query.as_of)
+        if any(not s.hits for s in screenings):
+            answer.verdict.outcome = "no_match" if outcome == "not_listed" else outcome
+        answer.quotes = self.quotes(query, Decision(), sentences[:2], answer)
+        answer.citations = self.citations
+        return answer
+
     # -- status lines ------------------------------------------------------
     def label(self, m: Measure) -> str:
         if "#" in m.id:

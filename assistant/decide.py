@@ -60,9 +60,10 @@ def decide(query: Query, register: Register, quoted_documents: list[str]) -> Dec
     items = ItemQuery(query.items.elements, query.items.control_codes, query.items.hs_codes)
     named = _collapse(query.standalone, register.for_items(items) + _product_measures(query, register))
     named += _collapse(query.standalone, [register.measures[i] for i in query.instruments if i in register.measures])
-    named = _for_destinations(named, query, register, bool(items))
-    decision.primary = _unique(named)
-    found = list(decision.primary)
+    with_destinations = _for_destinations(named, query, register, bool(items))
+    # a destination's own measures are context when the question names what it is about
+    decision.primary = _unique([m for m in with_destinations if m in named] if named else with_destinations)
+    found = _unique(decision.primary + with_destinations)
     if not found and not items and query.intent in {"applicability", "status", "coverage"}:
         for doc_id in quoted_documents[:2]:
             found += _best_of_document(query.standalone, register.for_documents([doc_id]))

@@ -26,14 +26,16 @@ from assistant.dates import parse_as_of
 from assistant.decide import decide
 from assistant.errors import QuestionInvalid
 from assistant.keyword import identifier_tokens
+from assistant.language import not_english_message
 from assistant.parties import open_parties
 from assistant.register import ItemQuery
 from assistant.render.markdown import render as render_markdown
 from assistant.schema import Answer, Passage, Query, Screening, Turn
 from assistant.scope import acronyms_of, has_anchor, missing_amount, missing_period, unknown_acronyms
-from assistant.screening import Screener
+from assistant.screening import Screener, candidate_names, party_names_in
 from assistant.status import StatusWriter
-from assistant.understand import Understanding, clean_question
+from assistant.textinput import clean_question
+from assistant.understand import Understanding
 
 REFUSAL = "The corpus does not cover this question, so Lodestone cannot answer it with a cited source."
 EVASION = (
@@ -89,7 +91,7 @@ class Engine:
                 from assistant.intent import load_intent_model
 
                 understanding = Understanding(index.register, load_intent_model(self.settings.index_dir, embedder), embedder)
-                acronyms = acronyms_of(row["text"] for row in index.chunks.values())
+                acronyms = acronyms_of([row["text"] for row in index.chunks.values()])
                 self._state = OpenState(index, retriever, answerer, understanding, acronyms)
             return self._state
 
@@ -204,6 +206,10 @@ class Engine:
         declined = self._decline(query, composition, state)
         if declined:
             return self._refusal(query, passages, declined, state)
+        if query.intent == "party" and query.intent_confidence >= 0.5:
+            answer = self._party_answer(query, passages, composition, state)
+            if answer is not None:
+                return answer
         quoted_docs = list(dict.fromkeys(s.passage.document_id for s in composition.sentences))
         decision = decide(query, state.index.register, quoted_docs)
         answer = Composer(state.index, state.retriever, passages).compose(query, decision, composition.sentences)
@@ -212,21 +218,38 @@ class Engine:
             answer.answer = render_markdown(answer)
         return answer
 
+    def _party_answer(self, query: Query, passages: list[Passage], composition, state) -> Answer | None:
+        """ "Is TechInsights listed?": the parties register answers, each hit cited and dated."""
+        service = self.screening()
+        names = party_names_in(query.standalone, service.screener.register) or candidate_names(query.question)
+        if not names:
+            return None
+        screenings = [service.screen(name, query.as_of, "chat", None) for name in names[:3]]
+        composer = Composer(state.index, state.retriever, passages)
+        answer = composer.compose_party(query, screenings, composition.sentences)
+        answer = self.verify(answer)
+        if not answer.refused:
+            answer.answer = render_markdown(answer)
+        return answer
+
     def _decline(self, query: Query, composition, state) -> str | None:
         """Why to decline, or None (see evals/README.md, "Declining")."""
+        if query.language != "en" and query.standalone == query.question:
+            return "language"
         named = bool(query.items or query.instruments or identifier_tokens(query.standalone))
-        if query.intent == "evasion":
+        anchored = named or has_anchor(query.standalone)
+        if query.intent == "evasion" and query.intent_confidence >= 0.35:
             return "evasion"
-        if query.intent == "advice" and (query.intent_confidence >= 0.5 or not named):
+        if query.intent == "advice" and query.intent_confidence >= (0.85 if anchored else 0.25):
             return "advice"
-        if query.intent == "out_of_scope" and (query.intent_confidence >= 0.6 or not named):
+        if query.intent == "out_of_scope" and query.intent_confidence >= (0.6 if anchored else 0.25):
             return "out_of_scope"
         quoted = [s.text for s in composition.sentences]
         if not quoted or missing_period(query.question, quoted) or missing_amount(query.question, quoted):
             return "unsupported"
         if unknown_acronyms(query.question, state.acronyms):
             return "unsupported"
-        if has_anchor(query.standalone) or (query.intent in IN_DOMAIN and query.intent_confidence >= 0.7):
+        if has_anchor(query.standalone) or (query.intent in IN_DOMAIN and query.intent_confidence >= 0.45):
             return None
         return "unsupported" if composition.best_overlap < self.settings.refusal_threshold else None
 
@@ -237,6 +260,8 @@ class Engine:
             answer.answer = EVASION
         elif reason == "advice":
             answer.answer = ADVICE
+        elif reason == "language":
+            answer.answer = not_english_message(query.language)
         else:
             answer.answer = _refusal_text(passages)
         return answer
@@ -258,7 +283,7 @@ class Engine:
         answer.caveats = [c for c in answer.caveats if all(n in ok for n in c.citations)]
         if answer.verdict:
             answer.verdict.citations = [n for n in answer.verdict.citations if n in ok]
-            if not answer.verdict.citations and answer.verdict.outcome not in {"not_listed", "changes"}:
+            if not answer.verdict.citations and answer.verdict.outcome not in {"not_listed", "changes", "no_match"}:
                 answer.removed.append({"n": None, "reason": "verdict without a verified citation", "text": answer.verdict.text})
                 answer.verdict = None
         if answer.verdict and answer.verdict.outcome == "not_listed" and not any(c.kind == "lists_checked" for c in answer.caveats):

@@ -41,17 +41,29 @@ MONEY = re.compile(r"(?:[$€£¥]|\b(?:RMB|CNY|USD|EUR|yuan|dollars?|euros?)\b)
                    r"\b(free of charge|no fee|fees?)\b", re.I)
 
 
+NAME_PHRASE = re.compile(r"\b[A-Z][a-z]+(?:[ -](?:of |and |the |on |for )?[A-Z][a-z]+){1,6}")
+# An acronym naming a kind of firm or unit ("an EMS firm") is not what the question hangs on.
+ACRONYM_AS_ADJECTIVE = re.compile(r"^\W*(firm|company|companies|supplier|plant|factory|customer|team|department|unit|business|maker)s?\b", re.I)
+
+
 def acronyms_of(texts) -> set[str]:
-    """Upper-case identifiers the corpus uses (MOFCOM, BIS, UEL...)."""
+    """Upper-case identifiers the corpus uses (MOFCOM, BIS), and the initials of its names (UEL)."""
     found: set[str] = set()
     for text in texts:
         found.update(ACRONYM.findall(text))
+        for phrase in NAME_PHRASE.findall(text):
+            words = [w for w in re.split(r"[ -]", phrase) if w and w[0].isupper()]
+            found.add("".join(w[0] for w in words))
     return found
 
 
 def unknown_acronyms(question: str, known: set[str]) -> list[str]:
     """Acronyms a question hangs on that the corpus never mentions ("FEFTA", "REACH"): it cannot answer them."""
-    return [a for a in ACRONYM.findall(question) if a not in known and not any(c.isdigit() for c in a)]
+    return [
+        m.group(0) for m in ACRONYM.finditer(question)
+        if m.group(0) not in known and not any(c.isdigit() for c in m.group(0))
+        and not ACRONYM_AS_ADJECTIVE.match(question[m.end():])
+    ]  # fmt: skip
 
 
 def missing_amount(question: str, quoted: list[str]) -> bool:

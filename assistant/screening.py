@@ -377,3 +377,32 @@ def write_results(screenings: Iterable[Screening], path) -> int:
             out.write("\n]\n")
     partial.replace(path)
     return count
+
+
+_CANDIDATE = re.compile(r"\b([A-Z][\w&.'-]*(?:\s+(?:of|de|the|and|&|[A-Z][\w&.'-]*))*(?:\s*,?\s*(?:Inc|LLC|Ltd|Co|Corp|GmbH|AG|K\.K\.|plc|S\.A\.)\.?)?)")
+_NOT_NAMES = {"Is", "Are", "Can", "Could", "Do", "Does", "Did", "We", "Our", "China", "Chinese", "MOFCOM", "The", "What", "Which",
+              "Who", "How", "Has", "Have", "Was", "Were", "Should", "Would", "I", "Any", "Check", "Screen", "Please", "Tell"}  # fmt: skip
+
+
+def party_names_in(text: str, register) -> list[str]:
+    """Listed names or aliases that a question contains (for the chat's party look-up)."""
+    lowered = f" {normalise(text)} "
+    found = []
+    for party in register.parties:
+        for name in [party.name, *party.aliases]:
+            key = normalise(name)
+            if len(key) >= 4 and f" {key} " in lowered:
+                found.append(party.name)
+                break
+    return list(dict.fromkeys(found))
+
+
+def candidate_names(text: str) -> list[str]:
+    """Capitalised spans that look like a company name ("Solstice Photonics Corp."), for a look-up with no listed name."""
+    out = []
+    for match in _CANDIDATE.finditer(text):
+        words = [w for w in match.group(1).split() if w not in _NOT_NAMES]
+        name = " ".join(words).strip(" ,.?")
+        if name and len(name) >= 3 and not name.isupper() or len(name) >= 4:
+            out.append(name)
+    return [n for n in dict.fromkeys(out) if n][:3]

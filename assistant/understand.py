@@ -27,33 +27,15 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from assistant.dates import DAY_MONTH_YEAR, ISO, MONTH_DAY_YEAR, NOW, _month
 from assistant.errors import QuestionInvalid
 from assistant.keyword import announcement_numbers
+from assistant.language import detect, english_gist
 from assistant.register import FORMS, Register, items_in
 from assistant.schema import DateMention, Items, Query, Turn
-
-ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
-
-# -- input ---------------------------------------------------------------------
-
-
-def clean_question(text: str) -> str:
-    """Text any later stage can take: lone surrogates replaced, zero-width and control characters gone, NFC.
-
-    >>> clean_question("Is holmium\\u200b \\udcff controlled?\\x00")
-    'Is holmium \\ufffd controlled?'
-    """
-    if not isinstance(text, str):
-        raise QuestionInvalid("The question must be text.")
-    text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    text = unicodedata.normalize("NFC", text.translate(ZERO_WIDTH))
-    text = "".join(c if c.isprintable() or c in "\n\t " else " " for c in text)
-    return re.sub(r"[ \t]+", " ", text).strip()
-
+from assistant.textinput import clean_question
 
 # -- dates ---------------------------------------------------------------------
 
@@ -208,7 +190,14 @@ COUNTRIES = {
     "Israel": r"Israel|Israeli",
     "Turkey": r"Turkey|Turkish",
 }
-_COUNTRIES = {name: re.compile(rf"(?<![\w.])(?:{pattern})(?![\w])") for name, pattern in COUNTRIES.items()}
+SHORT_NAMES = re.compile(r"^[A-Z.]+$")  # US, UK, EU: upper case only ("us" is a pronoun)
+_COUNTRIES = {
+    name: re.compile(
+        "|".join(rf"(?<![\w.])(?:{p})(?![\w])" if SHORT_NAMES.match(p.replace("\\", "")) else rf"(?i:(?<![\w.]){p}(?![\w]))"
+                 for p in pattern.split("|"))  # fmt: skip
+    )
+    for name, pattern in COUNTRIES.items()
+}
 END_USES = {
     "military": r"military|defen[cs]e|weapons?|missiles?|armed forces|army|navy|fighter",
     "semiconductors": r"chips?|semiconductors?|wafers?|14 ?nm|256[- ]layer|memory",
@@ -297,9 +286,16 @@ class Understanding:
         question = clean_question(question)
         today = today or dt.date.today().isoformat()
         reference, source = (as_of, "setting") if as_of else (today, "today")
+        language = detect(question)
         text = standalone(question, history)
+        if language != "en":  # read what resolves (announcement numbers, element names, codes) into English
+            gist = english_gist(question)
+            latin_words = len(re.findall(r"[A-Za-z]{3,}", question))
+            text = (f"{text} ({gist})" if latin_words >= 3 else gist) if gist else text
         query = read_dates(question, reference, source)
-        query.standalone = text
+        query.standalone, query.language = text, language
+        if language != "en" and text != question:
+            query.notes.append(f"Read as: {text}")
         if query.as_of_source != "question" and text != question:
             from_history = read_dates(text, reference, source)
             if from_history.as_of_source == "question":
@@ -320,7 +316,7 @@ class Understanding:
             return
         prediction = self.intent_model.predict(self.encoder.embed_query(text), text)
         query.intent, query.intent_confidence = prediction.intent, round(prediction.confidence, 4)
-        query.notes = [f"{name}={p:.2f}" for name, p in sorted(prediction.probabilities.items(), key=lambda kv: -kv[1])[:3]]
+        query.notes += [f"{name}={p:.2f}" for name, p in sorted(prediction.probabilities.items(), key=lambda kv: -kv[1])[:3]]
 
     def _parties(self, text: str) -> list[str]:
         if not self.parties:
