@@ -97,7 +97,8 @@ class AuditLog:
                 self._db.executemany(sql, rows)
                 self._db.execute("COMMIT")
             except sqlite3.Error as e:
-                self._db.execute("ROLLBACK") if self._db.in_transaction else None
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise AuditUnavailable(self.path, str(e)) from None
 
     def start_batch(self, batch_id: str, frontend: str, user: str | None, as_of: str, corpus_version: str, total: int) -> None:
