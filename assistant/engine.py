@@ -316,6 +316,7 @@ class Engine:
     def _screen_date(self, as_of: str | None) -> str:
         return parse_as_of(as_of, parse_as_of(self.settings.as_of or None, dt.date.today().isoformat()))
 
+
 # What passages answering an intent talk about; added to the search text (the intent itself is learned).
 INTENT_SEARCH = {
     "history": "earlier export controls before 2025 history precedent",
