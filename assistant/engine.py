@@ -167,6 +167,21 @@ class Engine:
         answer.timings_ms = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - started) * 1000}
         yield "answer", answer
 
+    def changes(self, start: str, end: str | None = None) -> Answer:
+        """Every status change recorded in [start, end] (end: today), each cited, as an Answer."""
+        started = time.perf_counter()
+        start, end = parse_as_of(start), parse_as_of(end, self._today())
+        if start > end:
+            raise QuestionInvalid(f"The window starts after it ends ({start} > {end}).")
+        state = self._open()
+        text = f"What changed between {start} and {end}?"
+        query = Query(question=text, standalone=text, intent="changes", intent_confidence=1.0, as_of=end,
+                      as_of_source="setting", window=(start, end))  # fmt: skip
+        decision = decide(query, state.index.register, [])
+        answer = self.verify(Composer(state.index, state.retriever, []).compose(query, decision, []))
+        answer.timings_ms = {"total": (time.perf_counter() - started) * 1000}
+        return answer
+
     def _today(self) -> str:
         return parse_as_of(self.settings.as_of or None, dt.date.today().isoformat())
 
