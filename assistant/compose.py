@@ -55,9 +55,21 @@ class Composer:
             answer.status_lines = self.change_lines(decision) + answer.status_lines
         answer.verdict = self.verdict(query, decision, answer.status_lines)
         answer.caveats = self.caveats(query, decision, answer.status_lines)
-        answer.quotes = self.quotes(query, decision, sentences, answer)
+        answer.quotes = self.scope_quotes(query, decision) + self.quotes(query, decision, sentences, answer)
         answer.citations = self.citations
         return answer
+
+    def scope_quotes(self, query: Query, decision: Decision) -> list[Quote]:
+        """For "which code / which items" questions on an element: the sentence the register cites for what a measure covers."""
+        if query.intent not in {"coverage", "definition"} or not query.items.elements:
+            return []
+        out = []
+        for m in decision.primary:
+            if m.scope_evidence and set(m.elements) & set(query.items.elements):
+                n = self.writer.cite_evidence(m.scope_evidence)
+                if n and all(q.citation != n for q in out):
+                    out.append(Quote(normalise(m.scope_evidence), n))
+        return out[:2]
 
     def compose_party(self, query: Query, screenings: list, sentences: list[Sentence]) -> Answer:
         """A party look-up: a verdict per screened name, each listing and status cited."""
