@@ -187,6 +187,12 @@ class WebChat:
             return
         yield from self.ask(answer.standalone_question or answer.question, as_of, visitor, request)
 
+    def edit_last(self, visitor: dict | None, request: gr.Request) -> str:
+        """The last question back in the question box, to change and send again."""
+        visitor = self.visitor_of(visitor)
+        conversation = self._conversation(self.owner(visitor, request), visitor)
+        return conversation.answers[-1].question if conversation and conversation.answers else gr.skip()
+
     # -- one answer ------------------------------------------------------------
     def select(self, event: gr.SelectData, visitor: dict | None, request: gr.Request):
         """Clicking an answer (or its question) makes it the one the panel and the actions are about."""

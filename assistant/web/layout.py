@@ -68,6 +68,7 @@ def build_app(engine, settings: Settings) -> gr.Blocks:
                     today = gr.Button("Today", size="sm", elem_id="today", scale=0, min_width=80)
                     ask_button = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=90)
                     stop_button = gr.Button("Stop", variant="stop", elem_id="stop", scale=1, min_width=90)
+                    edit_button = gr.Button("Edit last question", size="sm", elem_id="edit-last", scale=0, min_width=120)
                     theme_button = gr.Button("Dark theme", size="sm", elem_id="theme-toggle", scale=0, min_width=110)
             with gr.Column(scale=2, elem_id="details-column"):
                 close_drawer = gr.Button("Close sources", size="sm", elem_id="close-drawer")
@@ -106,6 +107,7 @@ def build_app(engine, settings: Settings) -> gr.Blocks:
         )
         again = again_button.click(chat.ask_again, [again_date, selected, visitor], chat_view, api_name="ask_again")
         stop_button.click(None, None, None, cancels=[asked, example, again], api_visibility="private")
+        edit_button.click(chat.edit_last, [visitor], question, api_name="edit_last")
         chatbot.select(chat.select, [visitor], select_view, api_visibility="private")
         thumbs_up.click(chat.thumbs_up, [comment, selected, visitor], [note, comment], api_name="thumbs_up")
         thumbs_down.click(chat.thumbs_down, [comment, selected, visitor], [note, comment], api_name="thumbs_down")
