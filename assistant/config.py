@@ -52,6 +52,8 @@ class Settings:
     dense_weight: float = _setting(0.7, "Weight of dense hits against keyword hits (1.0) in the fusion, 0 to 1.")
     chunk_tokens: int = _setting(200, "Target chunk size in word pieces of the embedding model (max 254).")
     chunk_overlap: int = _setting(30, "Overlap between neighbouring chunks, in word pieces.")
+    max_file_bytes: int = _setting(20_000_000, "Largest corpus file indexed, in bytes; a bigger file is skipped and named.")
+    max_file_chunks: int = _setting(20_000, "Most chunks one corpus file may make; a file over it is skipped and named.")
     max_question_chars: int = _setting(2000, "Longest question accepted, in characters.")
     refusal_threshold: float = _setting(
         0.6, "Share of an off-domain question one quoted sentence must cover to be answered (see evals/README.md)."
@@ -73,6 +75,13 @@ class Settings:
     web_downloads: int = _setting(50, "Most answer and conversation downloads the web chat keeps on disk at once (oldest go first).")
     slack_api_url: str = _setting("https://slack.com/api/", "Base URL of Slack's Web API (for proxies and tests).")
     slack_channels: str = _setting("", "Comma-separated channel ids the bot answers in; empty: every channel it is in.")
+    slack_max_body_bytes: int = _setting(
+        262_144, "Largest Slack request body accepted over HTTP, in bytes; larger ones get 413 unread."
+    )
+    screen_threshold: float = _setting(
+        88.0, "Lowest fuzzy score (0-100) reported as a possible party match; exact needs the same words after normalisation."
+    )
+    screen_max_names: int = _setting(100000, "Most names one screening file may hold.")
 
     @classmethod
     def load(cls, environ: dict | None = None, **overrides) -> Settings:
@@ -88,6 +97,10 @@ class Settings:
     @property
     def feedback_db(self) -> Path:
         return Path(self.data_dir) / "feedback.sqlite3"
+
+    @property
+    def audit_db(self) -> Path:
+        return Path(self.data_dir) / "audit.sqlite3"
 
     @property
     def conversations_db(self) -> Path:

@@ -5,6 +5,7 @@
     ├── QuestionInvalid         empty, too long, or binary question
     ├── CorpusError
     │   ├── DocumentUnreadable  one file can't be read (reported, skipped)
+    │   ├── FileTooLarge        a file over a size limit: bytes or chunks (reported, skipped)
     │   └── FrontMatterInvalid  metadata of a document is wrong (file + field)
     ├── IndexError_
     │   ├── IndexNotBuilt       no index yet
@@ -12,9 +13,14 @@
     │   └── ChromaUnavailable   the Chroma server (LODESTONE_CHROMA_URL) is out of reach
     ├── GeneratorError          the optional LLM backend failed (answer falls back)
     ├── WebUnavailable          the web chat can't listen on its address
+    ├── SlackRequestRefused     a request to the Slack endpoint is forged, stale, too big or malformed
     ├── LoginThrottled          too many wrong web logins from one address
     ├── ConversationNotFound    no such conversation for this user (deleted, or another's)
-    └── FeedbackInvalid         a feedback record is missing what it needs
+    ├── FeedbackInvalid         a feedback record is missing what it needs
+    └── ScreeningError
+        ├── NameInvalid          a name to screen is empty, too long or binary (a batch skips the row)
+        ├── ScreeningFileInvalid a names file can't be read, has no name column, or a bad output name
+        └── AuditUnavailable     the screening audit store can't be opened or written
 
 Front ends catch ``LodestoneError`` and show ``str(error)``; anything else is a bug.
 """
@@ -40,6 +46,12 @@ class DocumentUnreadable(CorpusError):
     def __init__(self, path, reason: str):
         self.path, self.reason = str(path), reason
         super().__init__(f"Skipped {path}: {reason}")
+
+
+class FileTooLarge(CorpusError):
+    def __init__(self, path, size: int, limit: int, unit: str = "bytes", setting: str = "LODESTONE_MAX_FILE_BYTES"):
+        self.path, self.size, self.limit = str(path), size, limit
+        super().__init__(f"Skipped {path}: {size:,} {unit} is over the limit of {limit:,} {unit} (raise {setting} to index it)")
 
 
 class FrontMatterInvalid(CorpusError):
@@ -92,3 +104,28 @@ class ConversationNotFound(LodestoneError):
 
 class FeedbackInvalid(LodestoneError):
     pass
+
+
+class SlackRequestRefused(LodestoneError):
+    """``status`` is the HTTP status the request gets: 401 forged or stale, 413 too big, 400 malformed."""
+
+    def __init__(self, status: int, reason: str):
+        self.status, self.reason = status, reason
+        super().__init__(f"Slack request refused ({status}): {reason}")
+
+
+class ScreeningError(LodestoneError):
+    pass
+
+
+class NameInvalid(ScreeningError):
+    pass
+
+
+class ScreeningFileInvalid(ScreeningError):
+    pass
+
+
+class AuditUnavailable(ScreeningError):
+    def __init__(self, path, reason: str):
+        super().__init__(f"Can't use the screening audit store at {path} ({reason}). Check LODESTONE_DATA_DIR is writable.")

@@ -10,6 +10,8 @@ Layout under the index folder::
         keyword/                  bm25s index
         chunks.jsonl              every chunk with its metadata
         register.json             the measures register
+        parties.json              the parties register (listed entities, for screening)
+        dropped.json              lines the web-capture cleaner left out, per file
         manifest.json             document hashes, model, chunking, schema version
 
 A build copies the live store into a new folder, applies only what changed
@@ -34,16 +36,19 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from assistant.config import Settings, set_offline_environment
-from assistant.errors import ChromaUnavailable, CorpusError, IndexCorrupt, IndexNotBuilt
+from assistant.errors import ChromaUnavailable, CorpusError, FileTooLarge, IndexCorrupt, IndexNotBuilt
 from assistant.ingest.chunking import ChunkingParams, chunk_document
-from assistant.ingest.loaders import load_corpus
+from assistant.ingest.loaders import read_corpus
+from assistant.intent import ensure_intent_model
 from assistant.keyword import KeywordIndex
 from assistant.models import MODEL_NAME, ensure_query_encoder
+from assistant.parties import PartiesRegister
 from assistant.register import Register
 from assistant.schema import Chunk, Document
 
 SCHEMA_VERSION = 2
 COLLECTION = "lodestone"
+EMBED_BATCH = 256  # chunks embedded and written at a time: a build's memory does not grow with a file's size
 
 
 @dataclass
@@ -57,6 +62,7 @@ class BuildReport:
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
     path: str = ""
+    dropped: dict[str, int] = field(default_factory=dict)  # file -> lines the capture cleaner dropped
 
 
 @dataclass
@@ -88,25 +94,29 @@ def build_index(settings: Settings, full: bool = False, progress=None, embedder=
     """Build or update the index from the corpus; swap it in when complete."""
     set_offline_environment()
     started = time.perf_counter()
-    documents, problems = load_corpus(Path(settings.corpus_dir))
+    corpus = read_corpus(Path(settings.corpus_dir), settings.max_file_bytes)
+    documents, problems = corpus.documents, [*corpus.problems, *corpus.warnings]
+    dropped = {path: len(lines) for path, lines in corpus.dropped.items()}
     params = ChunkingParams(settings.chunk_tokens, settings.chunk_overlap)
     target = _target_manifest(documents, params, settings.chroma_url or "local")
     previous, old_manifest = _previous_build(settings, target, full)
     builds = Path(settings.index_dir) / "builds"
     ensure_query_encoder(settings.index_dir)
+    ensure_intent_model(settings.index_dir)
     if previous and _unchanged(old_manifest, target):
         return BuildReport(
             documents=len(documents), chunks=sum(len(d["chunks"]) for d in old_manifest.documents.values()),
             unchanged_documents=len(documents), problems=[str(p) for p in problems],
-            seconds=time.perf_counter() - started, path=str(previous),
+            seconds=time.perf_counter() - started, path=str(previous), dropped=dropped,
         )  # fmt: skip
     _remove_abandoned(builds, settings)
     work = builds / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}.partial"
     try:
         report = _write_build(work, documents, target, previous, old_manifest, progress, embedder, settings)
+        (work / "dropped.json").write_text(json.dumps(corpus.dropped, ensure_ascii=False, indent=1), encoding="utf-8")
     finally:
         _release_chroma()
-    report.problems = [str(p) for p in problems]
+    report.problems, report.dropped = [str(p) for p in problems + report.problems], dropped
     final = work.with_suffix("")
     work.rename(final)
     _swap_live(settings, final)
@@ -167,17 +177,29 @@ def _write_build(work, documents, target, previous, old_manifest, progress, embe
         else:
             changed.append(doc)
     bar = tqdm(changed, desc="Embedding documents", unit="doc", disable=progress is False or not changed)
+    params = ChunkingParams(**{k: target.chunking[k] for k in ("chunk_tokens", "chunk_overlap")})
     for doc in bar:
-        chunks = chunk_document(doc, ChunkingParams(**{k: target.chunking[k] for k in ("chunk_tokens", "chunk_overlap")}))
+        chunks = chunk_document(doc, params)
+        if settings.max_file_chunks and len(chunks) > settings.max_file_chunks:
+            report.problems.append(
+                FileTooLarge(doc.path, len(chunks), settings.max_file_chunks, "chunks", "LODESTONE_MAX_FILE_CHUNKS")
+            )
+            del target.documents[doc.id]
+            continue
         new_rows = [_chunk_row(c, doc) for c in chunks]
-        _embed_and_add(store, new_rows, embedder)
+        for batch in range(0, len(new_rows), EMBED_BATCH):
+            _embed_and_add(store, new_rows[batch : batch + EMBED_BATCH], embedder)
         report.embedded += len(new_rows)
         rows += new_rows
         target.documents[doc.id]["chunks"] = [r["id"] for r in new_rows]
-    report.chunks = len(rows)
+    report.chunks, report.documents = len(rows), len(target.documents)
     _write_chunks(work, rows)
     KeywordIndex.build([r["id"] for r in rows], [r["text"] for r in rows]).save(work / "keyword")
-    Register.from_documents(documents).save(work / "register.json")
+    kept = [d for d in documents if d.id in target.documents]
+    Register.from_documents(kept).save(work / "register.json")
+    parties, problems = PartiesRegister.from_documents(kept)
+    parties.save(work / "parties.json")
+    report.problems += problems
     (work / "manifest.json").write_text(json.dumps(asdict(target), indent=1), encoding="utf-8")
     return report
 
@@ -333,7 +355,8 @@ class IndexStatus:
 def index_status(settings: Settings) -> IndexStatus:
     build = open_build_path(settings)
     manifest = read_manifest(build)
-    documents, problems = load_corpus(Path(settings.corpus_dir))
+    corpus = read_corpus(Path(settings.corpus_dir))
+    documents, problems = corpus.documents, [*corpus.problems, *corpus.warnings]
     current = {d.id: d.sha256 for d in documents}
     built = {i: d["sha256"] for i, d in manifest.documents.items()}
     return IndexStatus(
@@ -348,6 +371,21 @@ def index_status(settings: Settings) -> IndexStatus:
         removed=sorted(i for i in built if i not in current),
         problems=[str(p) for p in problems],
     )
+
+
+def dropped_lines(settings: Settings, name: str) -> tuple[str, list[str]]:
+    """(file, lines) the capture cleaner dropped from the indexed file matching ``name`` (path or file name)."""
+    build = open_build_path(settings)
+    try:
+        dropped = json.loads((build / "dropped.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        dropped = {}
+    except (OSError, ValueError) as e:
+        raise IndexCorrupt(build, f"dropped.json unreadable: {e}") from None
+    for path, lines in dropped.items():
+        if name in (path, Path(path).name) or path.endswith("/" + name.lstrip("./")):
+            return path, lines
+    return name, []
 
 
 def open_build_path(settings: Settings) -> Path:

@@ -1,11 +1,15 @@
-"""Strip web-capture noise from plain-text page captures.
+"""Strip web-capture noise from plain-text page captures, and only from them.
 
-Raw captures (like the seed articles) carry menus, share counters, caption
-toggles, login boxes and "Related Posts" lists around the article. HTML goes
-through trafilatura's main-text extraction instead; this module handles text
-that has already lost its markup, where no library applies.
+Raw captures (like seed 002) carry menus, share counters, caption toggles,
+login boxes and "Related Posts" lists around the article. Every other ``.txt``
+(a memo, a note, a mail) is kept whole: the cleaner runs only on a file that
+``looks_like_capture`` or whose sidecar says ``kind: web-capture``.
 
-The rules, in order:
+A capture is recognised by its own traits: at least two different ones of a
+run of menu bullets, caption toggles, share/view counters, search and login
+widgets, and page-end markers ("Source link", "Related Posts").
+
+The rules the cleaner applies, in order:
 
 1. the article ends at the first end marker ("Source link", "Related Posts"...);
 2. menu bullets, caption toggles, counters, bylines and photo credits are dropped;
@@ -13,13 +17,21 @@ The rules, in order:
    punctuation, or a heading that the next prose line follows;
 4. repeated lines (captions printed twice) are kept once.
 
+Every line it drops is reported (``clean`` returns them), so a build can say
+how many lines of which file were dropped.
+
 >>> clean_capture("Home\\nTop Stories\\nChina sets new rules on rare earths today.\\nSource link\\nRelated")
 'China sets new rules on rare earths today.'
+>>> clean("Home\\nChina sets new rules on rare earths today.").dropped
+['Home']
+>>> looks_like_capture("To: Sales\\n- licence number\\n- HS code")
+False
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 END_MARKERS = (
     "source link",
@@ -55,19 +67,68 @@ NOISE_PATTERNS = [
 SENTENCE_END = re.compile(r"[.!?…:”\"’)]$")
 
 
+CAPTURE_TRAITS = {
+    "caption toggle": re.compile(r"^(hide|toggle) caption$", re.I),
+    "share or view counter": re.compile(r"^(\d+\s*)?(shares?|views?)$|^post views:", re.I),
+    "search or login widget": re.compile(
+        r"^(no result|view all result|login to your account below|forgotten password\?|retrieve your password|welcome back!?)$",
+        re.I,
+    ),
+    "page-end marker": re.compile(r"^(source link|related posts?|previous post|next post|reuse this content)$", re.I),
+    "reading time": re.compile(r"^reading time:", re.I),
+}
+MENU_BULLET = re.compile(r"^\s*[•·]\s+\S+(?:\s+\S+){0,3}$")
+MENU_RUN = 5  # this many short bullet lines in a row make a menu
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """The kept article text and the non-blank lines the cleaner dropped."""
+
+    text: str
+    dropped: list[str] = field(default_factory=list)
+
+
+def looks_like_capture(text: str) -> bool:
+    """True when the text shows at least two different traits of a web-page capture."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    traits = {name for line in lines for name, pattern in CAPTURE_TRAITS.items() if pattern.search(line.strip())}
+    if _has_menu(lines):
+        traits.add("menu")
+    return len(traits) >= 2
+
+
+def _has_menu(lines: list[str]) -> bool:
+    run = 0
+    for line in lines:
+        run = run + 1 if MENU_BULLET.match(line) else 0
+        if run >= MENU_RUN:
+            return True
+    return False
+
+
 def clean_capture(text: str) -> str:
     """Return the article body of a plain-text web capture."""
+    return clean(text).text
+
+
+def clean(text: str) -> Cleaned:
+    """The article body of a capture, and every non-blank line left out of it."""
     lines = [line.strip() for line in text.replace("\r\n", "\n").split("\n")]
-    lines = _cut_at_end_marker(lines)
+    body = _cut_at_end_marker(lines)
     kept: list[str] = []
+    dropped: list[str] = []
     seen: set[str] = set()
-    for i, line in enumerate(lines):
-        if not line or line in seen or _is_noise(line):
+    for i, line in enumerate(body):
+        if not line or line in seen:
             continue
-        if _is_prose(line) or _is_heading_before_prose(line, lines[i + 1 :]):
+        if not _is_noise(line) and (_is_prose(line) or _is_heading_before_prose(line, body[i + 1 :])):
             kept.append(line)
             seen.add(line)
-    return "\n\n".join(kept)
+        else:
+            dropped.append(line)
+    dropped += [line for line in lines[len(body) :] if line]
+    return Cleaned("\n\n".join(kept), [line for line in dropped if line not in seen])
 
 
 def _cut_at_end_marker(lines: list[str]) -> list[str]:

@@ -1,27 +1,59 @@
 """File -> Document: one loader per format, plus metadata and cleaning.
 
+Loaders lose no line: a ``.txt`` is kept whole unless it is a web capture
+(see ``assistant.ingest.cleaning``), HTML keeps every block of text outside
+``<nav>``, scripts and styles, DOCX keeps paragraphs and tables in order, PDF
+keeps its text layer. Whatever the capture cleaner drops is returned with the
+document (``LoadedFile.dropped``) so a build can report it.
+
 A file that can't be read raises ``DocumentUnreadable`` naming the file and the
-reason; ``load_corpus`` reports it and goes on with the rest.
+reason; ``read_corpus`` reports it and goes on with the rest. Parser warnings
+(pypdf's "EOF marker not found"...) come back as warnings naming their file.
 
 >>> from pathlib import Path
->>> docs, problems = load_corpus(Path("corpus"))  # doctest: +SKIP
+>>> corpus = read_corpus(Path("corpus"))  # doctest: +SKIP
+>>> corpus.documents, corpus.problems, corpus.dropped, corpus.warnings  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.config import REPO_ROOT
-from assistant.errors import CorpusError, DocumentUnreadable
-from assistant.ingest.cleaning import clean_capture
+from assistant.errors import CorpusError, DocumentUnreadable, FileTooLarge
+from assistant.ingest.cleaning import clean, looks_like_capture
+from assistant.ingest.html import html_text
 from assistant.ingest.metadata import read_sidecar, split_front_matter, validate_metadata
 from assistant.schema import Document
 
 SKIPPED_NAMES = {"README.md"}
 SUFFIXES = {".md", ".txt", ".html", ".htm", ".pdf", ".docx"}
+WEB_CAPTURE = "web-capture"
+DEFAULT_MAX_FILE_BYTES = 20_000_000
+
+
+@dataclass
+class LoadedFile:
+    """One loaded document, the lines the capture cleaner dropped, and parser warnings."""
+
+    document: Document
+    dropped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CorpusRead:
+    """Everything read from a corpus folder: documents, skipped files, dropped lines, warnings."""
+
+    documents: list[Document] = field(default_factory=list)
+    problems: list[CorpusError] = field(default_factory=list)
+    dropped: dict[str, list[str]] = field(default_factory=dict)  # document path -> dropped lines
+    warnings: list[str] = field(default_factory=list)
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
@@ -41,33 +73,50 @@ def file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def load_corpus(corpus_dir: Path) -> tuple[list[Document], list[CorpusError]]:
+def load_corpus(corpus_dir: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> tuple[list[Document], list[CorpusError]]:
     """Load every supported file; return the documents and the problems found."""
-    documents, problems, seen = [], [], {}
+    corpus = read_corpus(corpus_dir, max_file_bytes)
+    return corpus.documents, corpus.problems
+
+
+def read_corpus(corpus_dir: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> CorpusRead:
+    """Load every supported file; a bad file is named in ``problems`` and skipped."""
+    corpus, seen = CorpusRead(), {}
     for path in corpus_files(corpus_dir):
         try:
-            doc = load_document(path)
+            loaded = load_file(path, max_file_bytes)
         except CorpusError as problem:
-            problems.append(problem)
+            corpus.problems.append(problem)
             continue
+        doc = loaded.document
         if doc.id in seen:
-            problems.append(DocumentUnreadable(path, f"id '{doc.id}' is already used by {seen[doc.id]}"))
+            corpus.problems.append(DocumentUnreadable(path, f"id '{doc.id}' is already used by {seen[doc.id]}"))
             continue
         seen[doc.id] = doc.path
-        documents.append(doc)
-    return documents, problems
+        corpus.documents.append(doc)
+        corpus.warnings += loaded.warnings
+        if loaded.dropped:
+            corpus.dropped[doc.path] = loaded.dropped
+    return corpus
 
 
-def load_document(path: Path) -> Document:
+def load_document(path: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Document:
+    return load_file(path, max_file_bytes).document
+
+
+def load_file(path: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadedFile:
+    """Read one file into a Document (DocumentUnreadable, FrontMatterInvalid or FileTooLarge if it can't be)."""
     path = Path(path)
     suffix = path.suffix.lower()
-    raw = _read_bytes(path)
+    raw = _read_bytes(path, max_file_bytes)
+    loaded = LoadedFile(Document(id="", path=_relative(path), title="", text=""))
     if suffix == ".md":
         meta, body = split_front_matter(_decode(raw, path), path)
         text = body.strip()
     else:
         meta = read_sidecar(path)
-        text = _TEXT_LOADERS[suffix](raw, path)
+        with _parser_warnings(path, loaded.warnings):
+            text = _text(suffix, raw, path, meta, loaded)
         body = text
     if not text.strip():
         raise DocumentUnreadable(path, "no text could be extracted (empty, or a scanned PDF without a text layer?)")
@@ -75,7 +124,7 @@ def load_document(path: Path) -> Document:
     meta.setdefault("title", _first_line(text))
     meta.setdefault("kind", "document")
     meta = validate_metadata(meta, _relative(path), body)
-    return Document(
+    loaded.document = Document(
         id=meta["id"],
         path=_relative(path),
         title=str(meta["title"]),
@@ -84,10 +133,57 @@ def load_document(path: Path) -> Document:
         meta=meta,
         sha256=file_hash(path),
     )
+    return loaded
 
 
-def _read_bytes(path: Path) -> bytes:
+def _text(suffix: str, raw: bytes, path: Path, meta: dict, loaded: LoadedFile) -> str:
+    if suffix != ".txt":
+        return _TEXT_LOADERS[suffix](raw, path)
+    text = _decode(raw, path).replace("\r\n", "\n").removeprefix("\ufeff")
+    if meta.get("kind") != WEB_CAPTURE and not looks_like_capture(text):
+        return text.strip()
+    cleaned = clean(text)
+    loaded.dropped = cleaned.dropped
+    return cleaned.text
+
+
+class _WarningsToList(logging.Handler):
+    def __init__(self, path: Path, sink: list[str]):
+        super().__init__(logging.WARNING)
+        self.path, self.sink = path, sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.sink.append(f"{_relative(self.path)}: {record.name} warns: {record.getMessage()}")
+
+
+class _parser_warnings:
+    """Collect what parsers log (pypdf's 'EOF marker not found'...) as warnings naming the file."""
+
+    LOGGERS = ("pypdf", "docx", "trafilatura")
+
+    def __init__(self, path: Path, sink: list[str]):
+        self.handler = _WarningsToList(path, sink)
+
+    def __enter__(self):
+        for name in self.LOGGERS:
+            logger = logging.getLogger(name)
+            logger.addHandler(self.handler)
+            logger.propagate = False
+        return self
+
+    def __exit__(self, *exc):
+        for name in self.LOGGERS:
+            logger = logging.getLogger(name)
+            logger.removeHandler(self.handler)
+            logger.propagate = True
+        return False
+
+
+def _read_bytes(path: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> bytes:
     try:
+        size = path.stat().st_size
+        if max_file_bytes and size > max_file_bytes:
+            raise FileTooLarge(path, size, max_file_bytes)
         return path.read_bytes()
     except OSError as e:
         raise DocumentUnreadable(path, e.strerror or str(e)) from None
@@ -102,15 +198,8 @@ def _decode(raw: bytes, path: Path) -> str:
         raise DocumentUnreadable(path, f"is not UTF-8 text ({e.reason} at byte {e.start})") from None
 
 
-def _load_txt(raw: bytes, path: Path) -> str:
-    return clean_capture(_decode(raw, path))
-
-
 def _load_html(raw: bytes, path: Path) -> str:
-    import trafilatura
-
-    text = trafilatura.extract(_decode(raw, path), include_comments=False, include_tables=True, favor_precision=True)
-    return text or ""
+    return html_text(_decode(raw, path))
 
 
 def _load_pdf(raw: bytes, path: Path) -> str:
@@ -128,15 +217,39 @@ def _load_docx(raw: bytes, path: Path) -> str:
     import zipfile
 
     import docx
+    from docx.table import Table
 
     try:
         document = docx.Document(io.BytesIO(raw))
     except (zipfile.BadZipFile, KeyError, ValueError) as e:
         raise DocumentUnreadable(path, f"is not a readable .docx file ({e})") from None
-    return "\n\n".join(p.text.strip() for p in document.paragraphs if p.text.strip())
+    blocks = []
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            blocks.append("\n".join(_table_row(row) for row in block.rows))
+        elif block.text.strip():
+            blocks.append(_docx_paragraph(block))
+    return "\n\n".join(b for b in blocks if b.strip())
 
 
-_TEXT_LOADERS = {".txt": _load_txt, ".html": _load_html, ".htm": _load_html, ".pdf": _load_pdf, ".docx": _load_docx}
+def _table_row(row) -> str:
+    cells = list(dict.fromkeys(" ".join(cell.text.split()) for cell in row.cells))  # merged cells repeat
+    return " | ".join(c for c in cells if c)
+
+
+def _docx_paragraph(paragraph) -> str:
+    """A paragraph as Markdown-ish text: headings get '#' marks (sections), list items a '- '."""
+    text = paragraph.text.strip()
+    style = (paragraph.style.name if paragraph.style is not None else "") or ""
+    level = re.match(r"Heading (\d)", style)
+    if level:
+        return f"{'#' * int(level.group(1))} {text}"
+    if style.startswith("List"):
+        return f"- {text}"
+    return text
+
+
+_TEXT_LOADERS = {".html": _load_html, ".htm": _load_html, ".pdf": _load_pdf, ".docx": _load_docx}
 
 
 def _id_from_name(path: Path) -> str:

@@ -1,12 +1,21 @@
-"""Read and validate document metadata (front matter or sidecar).
+"""Read and validate document metadata (front matter or sidecar) with pydantic.
 
-The convention is documented in ``corpus/README.md``. Errors name the file
-and the field:
+The convention is documented in ``corpus/README.md``. Each field is typed:
+dates must be real dates, ``kind`` and ``status`` come from fixed lists,
+``url`` is one string, lists are lists. Errors name the file and the field,
+and the build skips that file and indexes the rest:
 
 >>> validate_metadata({"id": "x", "title": "T", "kind": "poem"}, "corpus/x.md")
 Traceback (most recent call last):
 ...
 assistant.errors.FrontMatterInvalid: corpus/x.md: front matter field 'kind' must be one of ...
+>>> validate_metadata({"id": "x", "title": "T", "kind": "news", "issued": "2026-02-30"}, "corpus/x.md")
+Traceback (most recent call last):
+...
+assistant.errors.FrontMatterInvalid: corpus/x.md: front matter field 'issued' must be a real date YYYY-MM-DD, got '2026-02-30'
+
+Fields this module does not know (``parties`` among them, validated only as a
+list here) pass through untouched.
 """
 
 from __future__ import annotations
@@ -14,15 +23,109 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
 import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from assistant.errors import FrontMatterInvalid
 
-KINDS = {"law", "regulation", "list", "catalogue", "announcement", "statement", "licence", "news", "timeline", "digest", "document"}
-STATUSES = {"announced", "in_force", "suspended", "lapsed", "repealed"}
+Kind = Literal[
+    "law", "regulation", "list", "catalogue", "announcement", "statement", "licence", "news", "timeline", "digest",
+    "document", "web-capture",
+]  # fmt: skip
+MeasureStatus = Literal["announced", "in_force", "suspended", "lapsed", "repealed"]
+KINDS = set(Kind.__args__)
+STATUSES = set(MeasureStatus.__args__)
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.S)
+
+
+def _scalar_text(value):
+    """Numbers and booleans YAML read from unquoted text ("28053019", 2025) become text; lists stay wrong."""
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+Text = Annotated[str, BeforeValidator(_scalar_text)]
+NonEmptyText = Annotated[str, BeforeValidator(_scalar_text), Field(min_length=1)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=False, populate_by_name=True)
+
+
+class Items(_Model):
+    """What an instrument covers."""
+
+    elements: list[Text] = []
+    forms: list[Text] = []
+    control_codes: list[Text] = []
+    hs_codes: list[Text] = []
+    destinations: list[Text] = []
+    terms: list[Text] = []
+    evidence: Text | None = None
+
+
+class Period(_Model):
+    """One period of a measure's timeline; ``from`` and ``until`` are inclusive."""
+
+    start: dt.date = Field(alias="from")
+    until: dt.date | None = None
+    status: MeasureStatus
+    by: NonEmptyText
+    note: Text | None = None
+    check: Text | None = None
+    evidence: Text | None = None
+
+
+class Clause(_Model):
+    id: NonEmptyText
+    items: Items | None = None
+    timeline: list[Period] = Field(min_length=1)
+
+
+class FrontMatter(_Model):
+    """The metadata of one document, as documented in corpus/README.md.
+
+    >>> FrontMatter.model_validate({"id": "a", "title": "A", "kind": "news", "published": "2025-10-09"}).published
+    datetime.date(2025, 10, 9)
+    """
+
+    id: Annotated[str, Field(pattern=ID_PATTERN.pattern)]
+    title: NonEmptyText
+    kind: Kind
+    issuer: Text | None = None
+    number: Text | None = None
+    issued: dt.date | None = None
+    published: dt.date | None = None
+    publisher: Text | None = None
+    url: Text | None = None
+    sources: list[Text] | None = None
+    digest: bool | None = None
+    items: Items | None = None
+    timeline: list[Period] | None = Field(default=None, min_length=1)
+    clauses: list[Clause] | None = None
+    parties: list[Any] | None = None  # validated in full by the party register
+
+
+class _TextDates(yaml.SafeLoader):
+    """YAML without implicit dates: '2026-02-30' stays text, so the model names the field instead of YAML crashing."""
+
+
+_TextDates.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _load_yaml(text: str, path) -> dict:
+    try:
+        meta = yaml.load(text, Loader=_TextDates) or {}
+    except (yaml.YAMLError, ValueError) as e:
+        raise FrontMatterInvalid(path, "(yaml)", f"is not valid YAML: {e}") from None
+    if not isinstance(meta, dict):
+        raise FrontMatterInvalid(path, "(yaml)", "must be a mapping of fields")
+    return meta
 
 
 def split_front_matter(text: str, path) -> tuple[dict, str]:
@@ -30,13 +133,7 @@ def split_front_matter(text: str, path) -> tuple[dict, str]:
     match = FRONT_MATTER.match(text)
     if not match:
         return {}, text
-    try:
-        meta = yaml.safe_load(match.group(1)) or {}
-    except yaml.YAMLError as e:
-        raise FrontMatterInvalid(path, "(yaml)", f"is not valid YAML: {e}") from None
-    if not isinstance(meta, dict):
-        raise FrontMatterInvalid(path, "(yaml)", "must be a mapping of fields")
-    return meta, text[match.end() :]
+    return _load_yaml(match.group(1), path), text[match.end() :]
 
 
 def read_sidecar(path: Path) -> dict:
@@ -44,93 +141,70 @@ def read_sidecar(path: Path) -> dict:
     if not sidecar.exists():
         return {}
     try:
-        meta = yaml.safe_load(sidecar.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
-        raise FrontMatterInvalid(sidecar, "(yaml)", f"is not valid YAML: {e}") from None
-    if not isinstance(meta, dict):
-        raise FrontMatterInvalid(sidecar, "(yaml)", "must be a mapping of fields")
-    return meta
+        text = sidecar.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise FrontMatterInvalid(sidecar, "(yaml)", f"can't be read: {e}") from None
+    return _load_yaml(text, sidecar)
 
 
 def validate_metadata(meta: dict, path, body: str = "") -> dict:
-    """Check fields and normalise dates to ISO strings; return the metadata."""
-    for name in ("id", "title", "kind"):
-        if not meta.get(name):
-            raise FrontMatterInvalid(path, name, "is required")
-    if not ID_PATTERN.match(str(meta["id"])):
-        raise FrontMatterInvalid(path, "id", f"must be lowercase letters, digits and '-', got {meta['id']!r}")
-    if meta["kind"] not in KINDS:
-        raise FrontMatterInvalid(path, "kind", f"must be one of {sorted(KINDS)}, got {meta['kind']!r}")
-    for name in ("issued", "published"):
-        if meta.get(name) is not None:
-            meta[name] = _date(meta[name], path, name)
-    flat_body = " ".join(body.split())
-    if "items" in meta:
-        _check_items(meta["items"], path, "items", flat_body)
-    if "timeline" in meta:
-        meta["timeline"] = _check_timeline(meta["timeline"], path, "timeline", flat_body)
-    for i, clause in enumerate(meta.get("clauses") or []):
-        where = f"clauses[{i}]"
-        if not isinstance(clause, dict) or not clause.get("id"):
-            raise FrontMatterInvalid(path, f"{where}.id", "is required")
-        if "items" in clause:
-            _check_items(clause["items"], path, f"{where}.items", flat_body)
-        if not clause.get("timeline"):
-            raise FrontMatterInvalid(path, f"{where}.timeline", "is required")
-        clause["timeline"] = _check_timeline(clause["timeline"], path, f"{where}.timeline", flat_body)
-    return meta
-
-
-def _date(value, path, name: str) -> str:
-    if isinstance(value, dt.date):
-        return value.isoformat()
+    """Check every field and normalise dates to ISO strings; return the metadata as a plain dict."""
     try:
-        return dt.date.fromisoformat(str(value)).isoformat()
-    except ValueError:
-        raise FrontMatterInvalid(path, name, f"must be a date YYYY-MM-DD, got {value!r}") from None
+        front = FrontMatter.model_validate(meta)
+    except ValidationError as e:
+        raise _named(e, path) from None
+    flat_body = " ".join(body.split())
+    if front.items:
+        _check_evidence(front.items.evidence, path, "items.evidence", flat_body, required=False)
+    if front.timeline:
+        _check_timeline(front.timeline, path, "timeline", flat_body)
+    for i, clause in enumerate(front.clauses or []):
+        if clause.items:
+            _check_evidence(clause.items.evidence, path, f"clauses[{i}].items.evidence", flat_body, required=False)
+        _check_timeline(clause.timeline, path, f"clauses[{i}].timeline", flat_body)
+    return front.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-def _check_items(items, path, where: str, flat_body: str) -> None:
-    if not isinstance(items, dict):
-        raise FrontMatterInvalid(path, where, "must be a mapping (elements, forms, control_codes, hs_codes...)")
-    for key in ("elements", "forms", "control_codes", "hs_codes", "destinations", "terms"):
-        value = items.get(key)
-        if value is not None and not isinstance(value, list):
-            raise FrontMatterInvalid(path, f"{where}.{key}", f"must be a list, got {value!r}")
-        items[key] = [str(v) for v in value or []]
-    _check_evidence(items.get("evidence"), path, f"{where}.evidence", flat_body, required=False)
+def _named(error: ValidationError, path) -> FrontMatterInvalid:
+    """The first error of a validation, as 'field' + what is wrong with the value found."""
+    first = error.errors()[0]
+    where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in first["loc"]).lstrip(".")
+    where = re.sub(r"\.(function-after|function-before|str|int|list|date)\[[^\]]*\]", "", where) or "(front matter)"
+    got = first.get("input")
+    kind = first["type"]
+    if kind == "missing":
+        problem = "is required"
+    elif kind == "literal_error":
+        problem = f"must be one of {first['ctx']['expected']}, got {got!r}"
+    elif kind.startswith("date"):
+        problem = f"must be a real date YYYY-MM-DD, got {got!r}"
+    elif where == "id" and kind == "string_pattern_mismatch":
+        problem = f"must be lowercase letters, digits and '-', got {got!r}"
+    elif kind in {"string_type", "list_type", "too_short", "string_too_short"}:
+        problem = f"{first['msg'].lower().replace('input should', 'must')}, got {got!r}"
+    else:
+        problem = f"is invalid ({first['msg']}), got {got!r}"
+    return FrontMatterInvalid(path, where, problem)
 
 
-def _check_timeline(periods, path, where: str, flat_body: str) -> list[dict]:
-    if not isinstance(periods, list) or not periods:
-        raise FrontMatterInvalid(path, where, "must be a non-empty list of periods")
+def _check_timeline(periods: list[Period], path, where: str, flat_body: str) -> None:
     previous_until = None
     for i, period in enumerate(periods):
         at = f"{where}[{i}]"
-        if not isinstance(period, dict):
-            raise FrontMatterInvalid(path, at, "must be a mapping with from, status, by")
-        period["from"] = _date(period.get("from"), path, f"{at}.from")
-        if period.get("until") is not None:
-            period["until"] = _date(period["until"], path, f"{at}.until")
-            if period["until"] < period["from"]:
-                raise FrontMatterInvalid(path, f"{at}.until", "is before 'from'")
-        if period.get("status") not in STATUSES:
-            raise FrontMatterInvalid(path, f"{at}.status", f"must be one of {sorted(STATUSES)}, got {period.get('status')!r}")
-        if not period.get("by"):
-            raise FrontMatterInvalid(path, f"{at}.by", "is required (id of the document that caused this status)")
-        if previous_until is not None and period["from"] <= previous_until:
+        if period.until is not None and period.until < period.start:
+            raise FrontMatterInvalid(path, f"{at}.until", "is before 'from'")
+        if previous_until is not None and period.start <= previous_until:
             raise FrontMatterInvalid(path, f"{at}.from", f"overlaps the previous period (ends {previous_until})")
         if previous_until is None and i > 0:
             raise FrontMatterInvalid(path, f"{where}[{i - 1}].until", "is required when another period follows")
-        previous_until = period.get("until")
-        _check_evidence(period.get("evidence"), path, f"{at}.evidence", flat_body, required=True)
-    return periods
+        previous_until = period.until
+        _check_evidence(period.evidence, path, f"{at}.evidence", flat_body, required=True)
 
 
-def _check_evidence(evidence, path, where: str, flat_body: str, required: bool) -> None:
+def _check_evidence(evidence: str | None, path, where: str, flat_body: str, required: bool) -> None:
     if evidence is None:
         if required:
             raise FrontMatterInvalid(path, where, "is required (a sentence copied from the body)")
         return
-    if " ".join(str(evidence).split()) not in flat_body:
-        raise FrontMatterInvalid(path, where, f"is not found in the document body: {str(evidence)[:80]!r}")
+    if " ".join(evidence.split()) not in flat_body:
+        raise FrontMatterInvalid(path, where, f"is not found in the document body: {evidence[:80]!r}")
