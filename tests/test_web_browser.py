@@ -253,3 +253,14 @@ def test_example_question_and_keyboard_shortcuts(page):
     page.locator("#sources").click(position={"x": 5, "y": 5})
     page.keyboard.press("Alt+n")
     expect(replies(page)).to_have_count(0)
+
+
+def test_the_screen_tab_screens_pasted_names_beside_the_chat(page):
+    page.get_by_role("tab", name="Screen").click()
+    page.locator("#screen-names textarea").fill("Teledyne FLIR\nNorthwind Logistics GmbH")
+    page.locator("#screen-as-of textarea, #screen-as-of input").first.fill("2025-10-20")
+    page.locator("#screen-run").click()
+    expect(page.locator("#screen-message")).to_contain_text("Screened 2 names as of 2025-10-20", timeout=ANSWER_WAIT_MS)
+    expect(page.locator("#screen-results")).to_contain_text("Teledyne FLIR, LLC")
+    page.get_by_role("tab", name="Chat").click()
+    expect(page.locator("#question textarea")).to_be_visible()
