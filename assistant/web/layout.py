@@ -24,7 +24,7 @@ EXAMPLES = [
     "Can gallium be exported to the United States?",
 ]
 # Small calls into assets/web.js: the event handlers themselves live there.
-COPY = "(text, selected) => window.lodestone.copy(text, selected)"
+COPY = "(text) => window.lodestone.copy(text)"
 TOGGLE_THEME = "() => window.lodestone.toggleTheme()"
 CLOSE_DRAWER = "() => window.lodestone.closeDrawer()"
 
@@ -116,7 +116,7 @@ def build_app(engine, settings: Settings) -> gr.Blocks:
         chatbot.select(chat.select, [visitor], select_view, api_visibility="private")
         thumbs_up.click(chat.thumbs_up, [comment, selected, visitor], [note, comment], api_name="thumbs_up")
         thumbs_down.click(chat.thumbs_down, [comment, selected, visitor], [note, comment], api_name="thumbs_down")
-        copy_button.click(None, [markdown, selected], [note], js=COPY)
+        copy_button.click(None, [markdown], [note], js=COPY)
         theme_button.click(None, None, None, js=TOGGLE_THEME)
         close_drawer.click(None, None, None, js=CLOSE_DRAWER)
         today.click(lambda: dt.date.today().isoformat(), None, as_of, api_visibility="private")
