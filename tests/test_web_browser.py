@@ -130,6 +130,7 @@ def test_streamed_answer_leads_with_its_status_and_links_each_citation_to_its_so
     expect(sources.locator(".source").first.locator(".kind")).to_have_text(re.compile("Lodestone digest|Official text"))
     expect(sources.locator("table.measures")).to_contain_text("suspended")
     expect(sources.locator("table.measures")).not_to_contain_text("mofcom-gac-2025-70")
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(artifacts / "web-answer-light.png"))
     page.screenshot(path=str(REPO_ROOT / "docs" / "web-answer.png"))
 

@@ -109,8 +109,7 @@ class WebChat:
         latest = len(answers) - 1 if answers else None
         return _values(
             CHAT_VIEW,
-            chat=_messages(answers),
-            question="",
+            chat=_messages(answers),  # the question box is left alone: a visitor may be typing already
             details=rendering.details_html(answers[-1], self.shelf, latest) if answers else rendering.PLACEHOLDER,
             download=self._answer_download(answers[-1]) if answers else gr.DownloadButton(value=None, visible=False),
             markdown=rendering.answer_markdown(answers[-1], self.shelf) if answers else "",
