@@ -100,7 +100,8 @@ def ask(page, question: str, as_of: str | None = None, expected: str = "Answer a
 
 
 def serious(page) -> list[str]:
-    """axe-core's serious and critical violations on the page as it is."""
+    """axe-core's serious and critical violations on the page once it has settled (tabs fade in)."""
+    page.wait_for_timeout(800)
     results = Axe().run(page)
     return [
         f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"

@@ -65,7 +65,7 @@ def build_app(engine, settings: Settings) -> gr.Blocks:
                         question = gr.Textbox(label="Question", elem_id="question", placeholder=EXAMPLES[0], max_lines=6)
                         with gr.Row(elem_id="controls"):
                             as_of = gr.DateTime(
-                                label="As of", elem_id="as-of", include_time=False, type="string", value=chat.default_as_of(),
+                                label="As of", elem_id="as-of", include_time=False, type="string", value=chat.page_as_of,
                                 scale=2, min_width=180,
                             )
                             today = gr.Button("Today", size="sm", elem_id="today", scale=0, min_width=80)
