@@ -37,6 +37,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from assistant.dates import human_date
 from assistant.errors import NameInvalid, ScreeningFileInvalid
 from assistant.parties import LISTS, PartiesRegister, Party
 from assistant.schema import PartyHit, Screening
@@ -225,7 +226,7 @@ class Screener:
         lists = ", ".join(LISTS.get(x, x) for x in self.lists_checked()) or "no lists"
         if outcome == "none":
             return (
-                f"No match on the lists checked ({lists}) as the corpus records them up to {self.register.corpus_date}. "
+                f"No match on the lists checked ({lists}) as the corpus records them up to {human_date(self.register.corpus_date)}. "
                 f"The corpus is not a complete official list: check {WHERE_TO_CHECK}."
             )
         if any(h.status == "unknown" for h in hits):
@@ -403,6 +404,7 @@ def candidate_names(text: str) -> list[str]:
     for match in _CANDIDATE.finditer(text):
         words = [w for w in match.group(1).split() if w not in _NOT_NAMES]
         name = " ".join(words).strip(" ,.?")
-        if name and len(name) >= 3 and not name.isupper() or len(name) >= 4:
+        capitalised = [w for w in words if w[:1].isupper() and not w.isupper()]
+        if legal_forms(name) or len(capitalised) >= 2:  # "Solstice Photonics Corp.", "Westbrook Aerospace"
             out.append(name)
     return [n for n in dict.fromkeys(out) if n][:3]
