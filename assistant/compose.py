@@ -259,9 +259,17 @@ def _subject(query: Query) -> str:
 YES_NO = re.compile(r"^\W*(?:\w+[,:]\s+)?(is|are|was|were|do|does|did|can|could|will|would|has|have|had|should|must|may|might|need)\b", re.I)
 
 
+WH = re.compile(r"^\W*(?:\w+[,:]\s+)?(what|which|when|where|why|how|who|whom|whose|list|tell|explain|describe|give|show)\b", re.I)
+
+
 def is_yes_no(question: str) -> bool:
-    """A question a yes or a no answers ("Do we need...?", "Is it...?"), not a what/which/when one."""
-    return any(YES_NO.match(part) for part in re.split(r"(?<=[.?!;])\s+", question) if part.strip())
+    """A question a yes or a no answers ("Do we need...?", "licence needed?"), not a what/which/when one.
+
+    >>> is_yes_no("We ship Dy magnets to Germany; licence needed?"), is_yes_no("Which code covers Dy oxide?")
+    (True, False)
+    """
+    parts = [p for p in re.split(r"(?<=[.?!;])\s+|;\s*", question) if p.strip()]
+    return any(YES_NO.match(p) for p in parts) or not any(WH.match(p) for p in parts)
 
 
 def _opening(decision: Decision, query: Query, subject: str) -> str:
