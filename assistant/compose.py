@@ -45,6 +45,7 @@ class Composer:
         self.writer = StatusWriter(index, retriever, passages, self.citations)
         self.passages = passages
         self.short = {doc_id: title.split(":")[0] for doc_id, title in index.titles.items()}
+        self._lists_checked: list[str] = []
 
     def compose(self, query: Query, decision: Decision, sentences: list[Sentence]) -> Answer:
         answer = Answer(question=query.question, answer="", refused=False, passages=self.passages, as_of=query.as_of,
@@ -53,8 +54,8 @@ class Composer:
         answer.measures = [_measure_status(line, decision.statuses[line.measure_id]) for line in answer.status_lines]
         if decision.changes:
             answer.status_lines = self.change_lines(decision) + answer.status_lines
-        answer.verdict = self.verdict(query, decision, answer.status_lines)
         answer.caveats = self.caveats(query, decision, answer.status_lines)
+        answer.verdict = self.verdict(query, decision, answer.status_lines, answer.caveats)
         answer.quotes = self.scope_quotes(query, decision) + self.quotes(query, decision, sentences, answer)
         answer.citations = self.citations
         return answer
@@ -155,7 +156,7 @@ class Composer:
         return lines
 
     # -- the verdict -------------------------------------------------------
-    def verdict(self, query: Query, decision: Decision, lines: list[StatusLine]) -> Verdict | None:
+    def verdict(self, query: Query, decision: Decision, lines: list[StatusLine], caveats: list[Caveat]) -> Verdict | None:
         day = human_date(query.as_of)
         if decision.changes:
             start, end = query.window
@@ -166,8 +167,13 @@ class Composer:
         primary = [m for m in decision.primary if m.id in by_id]
         if decision.outcome == "not_listed" or (decision.unlisted and not primary):
             names = phrase_list([element_label(e) for e in decision.unlisted])
-            return Verdict("not_listed", f"Not listed. No instrument in the corpus lists {names} as a controlled element on {day}.",
-                           [], query.as_of)  # fmt: skip
+            checked = next((c for c in caveats if c.kind == "lists_checked"), None)
+            if checked is None:
+                return None
+            caveats.remove(checked)  # the verdict names the lists itself
+            lists = phrase_list(self._lists_checked)
+            return Verdict("not_listed", f"Not listed. No instrument in the corpus lists {names} as a controlled element on {day}; "
+                           f"lists checked: {lists}.", checked.citations, query.as_of)  # fmt: skip
         if not primary or decision.outcome is None:
             return None
         groups: dict[str, list[Measure]] = {}
@@ -230,6 +236,7 @@ class Composer:
             n = self.writer.cite_evidence(m.scope_evidence)
             if n:
                 checked.append(f"{self.short.get(m.document_id, m.title)} [{n}]")
+                self._lists_checked.append(self.short.get(m.document_id, m.title))
                 cited.append(n)
         out = []
         if checked:

@@ -303,11 +303,9 @@ class Engine:
         answer.caveats = [c for c in answer.caveats if all(n in ok for n in c.citations)]
         if answer.verdict:
             answer.verdict.citations = [n for n in answer.verdict.citations if n in ok]
-            if not answer.verdict.citations and answer.verdict.outcome not in {"not_listed", "changes", "no_match"}:
+            if not answer.verdict.citations and answer.verdict.outcome not in {"changes", "no_match"}:
                 answer.removed.append({"n": None, "reason": "verdict without a verified citation", "text": answer.verdict.text})
                 answer.verdict = None
-        if answer.verdict and answer.verdict.outcome == "not_listed" and not any(c.kind == "lists_checked" for c in answer.caveats):
-            answer.verdict = None
         if not (answer.quotes or answer.status_lines or answer.verdict):
             answer.refused, answer.refusal, answer.answer = True, "unsupported", _refusal_text(answer.passages)
         return answer
