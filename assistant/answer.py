@@ -136,7 +136,7 @@ class ExtractiveAnswerer:
     def __init__(self, vocabulary: Vocabulary, max_sentences: int = 3):
         self.vocabulary, self.max_sentences = vocabulary, max_sentences
 
-    def compose(self, question: str, passages: list[Passage], focus: str | None = None) -> Composition:
+    def compose(self, question: str, passages: list[Passage], focus: str | None = None, intent: str | None = None) -> Composition:
         """Best sentences for ``question``; words outside ``focus`` (a follow-up's own words) count 0.3."""
         q_terms = list(dict.fromkeys(terms(question)))
         q_ids = set(identifier_tokens(question)) | {t for t in q_terms if any(c.isdigit() for c in t)}
@@ -158,7 +158,7 @@ class ExtractiveAnswerer:
                 exact = 0.15 if q_ids & s_terms else 0.0
                 s.score = 0.65 * s.overlap + 0.25 * (passage.score / top_score) + exact + 0.1 * passage.dense
                 scored.append(s)
-        wanted = _answer_type(focus or question)
+        wanted = _answer_type(focus or question) or INTENT_SHAPES.get(intent or "")
         if wanted is not None:
             for s in scored:
                 s.score += 0.15 if wanted.search(s.text) else 0.0
@@ -189,6 +189,17 @@ ANSWER_TYPES = [
     (re.compile(r"\bhow many\b|\bhow much\b|\broughly\b", re.I), re.compile(r"\b\d[\d,.]*\b")),
     (re.compile(r"^\s*when\b|\bwhat date\b|\bsince when\b", re.I), re.compile(rf"\b\d{{1,2}} ({_MONTHS}) \d{{4}}\b|\b({_MONTHS}) \d{{4}}\b")),
 ]
+
+
+# What a sentence answering each intent tends to contain (the intent is learned; see assistant/intent.py).
+INTENT_SHAPES = {
+    "reasons": re.compile(r"\b(because|reasons?|in order to|safeguard\w*|national security|non-proliferation|interests|"
+                          r"said|stated|aims?|purpose|justif\w*|respon\w+ to)\b", re.I),
+    "history": re.compile(r"\b(19\d\d|200\d|201\d|202[0-3]|WTO|quotas?|earlier|previous\w*|precedent|first time|before)\b", re.I),
+    "procedure": re.compile(r"\b(appl(?:y|ies|ication|icant)s?|documents?|certificates?|working days|valid\w*|general licen\w+|"
+                            r"submit\w*|review|approv\w+)\b", re.I),
+    "coverage": re.compile(r"\b(covers?|covered|lists?|listed|includ\w+|control codes?|1C9\d\d|HS|items?)\b", re.I),
+}
 
 
 def _answer_type(question: str):

@@ -70,8 +70,18 @@ class Settings:
     web_concurrency: int = _setting(4, "Questions the web chat answers at once.")
     web_username: str = _setting("", "Web chat login name; set with web_password to require a login.")
     web_password: str = _setting("", "Web chat password; set with web_username to require a login.")
+    web_login_attempts: int = _setting(5, "Wrong web logins one client address may make per web_login_window before it must wait.")
+    web_login_window: float = _setting(60.0, "Seconds over which wrong web logins are counted.")
+    web_downloads: int = _setting(50, "Most answer and conversation downloads the web chat keeps on disk at once (oldest go first).")
     slack_api_url: str = _setting("https://slack.com/api/", "Base URL of Slack's Web API (for proxies and tests).")
     slack_channels: str = _setting("", "Comma-separated channel ids the bot answers in; empty: every channel it is in.")
+    slack_max_body_bytes: int = _setting(
+        262_144, "Largest Slack request body accepted over HTTP, in bytes; larger ones get 413 unread."
+    )
+    screen_threshold: float = _setting(
+        88.0, "Lowest fuzzy score (0-100) reported as a possible party match; exact needs the same words after normalisation."
+    )
+    screen_max_names: int = _setting(100000, "Most names one screening file may hold.")
 
     @classmethod
     def load(cls, environ: dict | None = None, **overrides) -> Settings:
@@ -87,6 +97,14 @@ class Settings:
     @property
     def feedback_db(self) -> Path:
         return Path(self.data_dir) / "feedback.sqlite3"
+
+    @property
+    def audit_db(self) -> Path:
+        return Path(self.data_dir) / "audit.sqlite3"
+
+    @property
+    def conversations_db(self) -> Path:
+        return Path(self.data_dir) / "conversations.sqlite3"
 
 
 def env_name(setting: str) -> str:

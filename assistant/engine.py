@@ -14,22 +14,50 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
-from assistant.answer import ExtractiveAnswerer, Vocabulary, cite
-from assistant.citations import normalise, strip_unbacked, valid_citations
+from assistant.answer import ExtractiveAnswerer, Vocabulary
+from assistant.audit import AuditLog, Batch, ScreeningService
+from assistant.citations import valid_citations
+from assistant.compose import Composer
 from assistant.config import Settings, set_offline_environment
-from assistant.conversation import standalone
-from assistant.dates import date_in_question, human_date, parse_as_of
+from assistant.dates import parse_as_of
+from assistant.decide import decide
 from assistant.errors import QuestionInvalid
-from assistant.measures import relevant_measures, unlisted_elements
-from assistant.register import items_in
-from assistant.schema import Answer, Citation, Passage, Turn
-from assistant.scope import has_anchor, missing_period, unsupported_request
+from assistant.keyword import identifier_tokens
+from assistant.language import not_english_message
+from assistant.parties import open_parties
+from assistant.register import ItemQuery
+from assistant.render.markdown import render as render_markdown
+from assistant.schema import Answer, Passage, Query, Screening, Turn
+from assistant.scope import acronyms_of, has_anchor, missing_amount, missing_period, unknown_acronyms
+from assistant.screening import Screener, candidate_names, party_names_in
 from assistant.status import StatusWriter
+from assistant.textinput import clean_question
+from assistant.understand import Understanding
 
 REFUSAL = "The corpus does not cover this question, so Lodestone cannot answer it with a cited source."
-WHERE_TO_CHECK = "For anything newer, check MOFCOM's announcements at www.mofcom.gov.cn (Security and Control Bureau)."
+EVASION = (
+    "Lodestone does not help avoid, evade or get around export controls: not by rerouting, splitting shipments, "
+    "or declaring another destination, description, HS code or end use. If a shipment may need a licence, "
+    "ask whether it is controlled and how to apply; the exporter is liable for what it declares."
+)
+ADVICE = (
+    "Lodestone reports what the sources in its corpus say, with citations; it does not give business or legal "
+    "advice, price figures, forecasts or predictions. Ask what a measure requires or what its status is on a date."
+)
+
+
+@dataclass
+class OpenState:
+    """What an opened index gives the chain's stages."""
+
+    index: object
+    retriever: object
+    answerer: ExtractiveAnswerer
+    understanding: Understanding
+    acronyms: set[str]
 
 
 class Engine:
@@ -64,13 +92,18 @@ class Engine:
         embedder = self._embedder or query_encoder(self.settings.index_dir)
         retriever = HybridRetriever(index, embedder, self.settings.candidates, self.settings.rrf_k, self.settings.dense_weight)
         vocabulary = Vocabulary.from_texts([r["text"] for r in index.chunks.values()])
-        return (index, retriever, ExtractiveAnswerer(vocabulary, self.settings.answer_sentences))
+        answerer = ExtractiveAnswerer(vocabulary, self.settings.answer_sentences)
+        from assistant.intent import load_intent_model
+
+        understanding = Understanding(index.register, load_intent_model(self.settings.index_dir, embedder), embedder)
+        acronyms = acronyms_of([row["text"] for row in index.chunks.values()])
+        return OpenState(index, retriever, answerer, understanding, acronyms)
 
     def _live_moved(self) -> bool:
         from assistant.store import live_generation
 
         now = live_generation(self.settings)
-        return now is not None and now not in (self._state[0].generation, self._unopenable)
+        return now is not None and now not in (self._state.index.generation, self._unopenable)
 
     def _switch(self) -> None:
         """A newer build went live: answer from it from this question on; keep the old one if it can't be opened."""
@@ -113,29 +146,37 @@ class Engine:
                 answer = value
         return answer
 
+    def understand(self, question: str, as_of: str | None = None, history: list[Turn] | None = None) -> Query:
+        """Stage 1 alone: what the engine reads from a question (no retrieval)."""
+        question = self.validate(question)
+        state = self._open()
+        return state.understanding.understand(question, history or [], self._reference(as_of), self._today())
+
     def stream(
         self, question: str, as_of: str | None = None, history: list[Turn] | None = None, k: int | None = None
     ) -> Iterator[tuple[str, object]]:
         """Yield ("delta", text) pieces as the answer is written, then ("answer", Answer).
 
+        The chain: understand -> retrieve -> decide -> compose -> verify -> render.
         Only verified text is ever yielded.
         """
         started = time.perf_counter()
         question = self.validate(question)
         k = self._top_k(k)
         history = history or []
-        today = parse_as_of(self.settings.as_of or None, dt.date.today().isoformat())
-        index, retriever, answerer = self._open()
-        query = self._standalone(question, history)
-        reference = parse_as_of(as_of, today)
-        as_of = date_in_question(question, reference) or date_in_question(query, reference) or reference
+        state = self._open()
+        query = state.understanding.understand(question, history, self._reference(as_of), self._today())
+        if self.generator and history:
+            condensed = self.generator.condense(question, history)
+            if condensed:
+                query.standalone = condensed
         t0 = time.perf_counter()
-        passages = retriever.retrieve(query, k)
-        passages = self._with_scope_passages(query, passages, index, retriever)
+        passages = state.retriever.retrieve(_search_text(query), k)
+        self._with_scope_passages(query, passages, state)
         t1 = time.perf_counter()
-        answer = self._extractive(question, query, as_of, passages, index, retriever, answerer)
+        answer = self._extractive(query, passages, state)
         if self.generator and not answer.refused:
-            for event, value in self.generator.rewrite(answer, query):
+            for event, value in self.generator.rewrite(answer, query.standalone):
                 if event == "answer":
                     answer = value
                 else:
@@ -146,10 +187,14 @@ class Engine:
         answer.timings_ms = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - started) * 1000}
         yield "answer", answer
 
+    def _today(self) -> str:
+        return parse_as_of(self.settings.as_of or None, dt.date.today().isoformat())
+
+    def _reference(self, as_of: str | None) -> str | None:
+        return parse_as_of(as_of, self._today()) if as_of else None
+
     def validate(self, question) -> str:
-        if not isinstance(question, str):
-            raise QuestionInvalid("The question must be text.")
-        question = question.strip()
+        question = clean_question(question)
         if not question:
             raise QuestionInvalid("Please type a question (it was empty).")
         if len(question) > self.settings.max_question_chars:
@@ -157,7 +202,7 @@ class Engine:
                 f"That question is {len(question):,} characters long; the limit is "
                 f"{self.settings.max_question_chars:,}. Please shorten it to the part you need answered."
             )
-        if "\x00" in question or sum(not (c.isprintable() or c.isspace()) for c in question) > 0.1 * len(question):
+        if question.count("\ufffd") > 0.1 * len(question):
             raise QuestionInvalid("That question contains binary data; please paste plain text.")
         return question
 
@@ -167,82 +212,143 @@ class Engine:
             raise QuestionInvalid(f"k must be between 1 and 100, got {k!r}")
         return k
 
-    def _standalone(self, question: str, history: list[Turn]) -> str:
-        if self.generator and history:
-            condensed = self.generator.condense(question, history)
-            if condensed:
-                return condensed
-        return standalone(question, history)
-
-    def _with_scope_passages(self, query, passages, index, retriever) -> list[Passage]:
+    def _with_scope_passages(self, query: Query, passages: list[Passage], state) -> None:
         """Make sure the passage listing an item the question names is there to quote."""
-        extra = []
-        for measure in index.register.for_items(items_in(query)):
-            if measure.scope_evidence:
-                extra.append(measure.scope_evidence)
-        for measure in index.register.element_lists() if unlisted_elements(query, index.register) else []:
-            extra.append(measure.scope_evidence)
-        writer = StatusWriter(index, retriever, passages, [])
+        items = ItemQuery(query.items.elements, query.items.control_codes, query.items.hs_codes)
+        extra = [m.scope_evidence for m in state.index.register.for_items(items) if m.scope_evidence]
+        writer = StatusWriter(state.index, state.retriever, passages, [])
         for evidence in extra:
             writer.passage_with(evidence)
-        return passages
 
     # -- the extractive answer --------------------------------------------
-    def _extractive(self, question, query, as_of, passages, index, retriever, answerer) -> Answer:
-        composition = answerer.compose(query, passages, focus=question)
-        answer = Answer(question=question, answer="", refused=False, passages=passages, as_of=as_of, standalone_question=query)
-        if self._refuse(question, query, composition):
-            answer.refused = True
-            answer.answer = _refusal_text(passages)
-            answer.passages = passages
-            return answer
-        citations: list[Citation] = []
-        lines: list[str] = []
+    def _extractive(self, query: Query, passages: list[Passage], state) -> Answer:
+        composition = state.answerer.compose(query.standalone, passages, focus=query.question, intent=query.intent)
+        declined = self._decline(query, composition, state)
+        if declined:
+            return self._refusal(query, passages, declined, state)
+        if query.intent == "party" and query.intent_confidence >= 0.5:
+            answer = self._party_answer(query, passages, composition, state)
+            if answer is not None:
+                return answer
         quoted_docs = list(dict.fromkeys(s.passage.document_id for s in composition.sentences))
-        measures = relevant_measures(query, index.register, quoted_docs)
-        writer = StatusWriter(index, retriever, passages, citations)
-        status_lines, answer.measures = writer.measure_lines(measures, as_of)
-        if status_lines:
-            lines.append(f"**Status on {human_date(as_of)}**")
-            lines += status_lines
-        unlisted = unlisted_elements(query, index.register)
-        if unlisted:
-            lines += writer.unlisted_lines(unlisted, as_of)
-        if status_lines or unlisted:
-            lines.append("")
-        for s in composition.sentences:
-            citations.append(cite(s.text, s.passage, s.start, s.end, len(citations) + 1))
-            lines.append(f"{normalise(s.text)} [{len(citations)}]")
-        if any(m.status == "unknown" for m in answer.measures):
-            lines.append("")
-            lines.append(WHERE_TO_CHECK)
-        answer.answer, answer.citations = "\n".join(lines).strip(), citations
-        answer.passages = passages
-        return self.verify(answer)
+        decision = decide(query, state.index.register, quoted_docs)
+        answer = Composer(state.index, state.retriever, passages).compose(query, decision, composition.sentences)
+        answer = self.verify(answer)
+        if not answer.refused:
+            answer.answer = render_markdown(answer)
+        return answer
 
-    def _refuse(self, question: str, query: str, composition) -> bool:
-        """Refuse unsupported requests, and unanchored questions no sentence covers (see assistant/scope.py)."""
-        if not composition.sentences or unsupported_request(question):
-            return True
-        if missing_period(question, [s.text for s in composition.sentences]):
-            return True
-        if has_anchor(query):
-            return False
-        return composition.best_overlap < self.settings.refusal_threshold
+    def _party_answer(self, query: Query, passages: list[Passage], composition, state) -> Answer | None:
+        """ "Is TechInsights listed?": the parties register answers, each hit cited and dated."""
+        service = self.screening()
+        names = party_names_in(query.standalone, service.screener.register) or candidate_names(query.question)
+        if not names:
+            return None
+        screenings = [service.screen(name, query.as_of, "chat", None) for name in names[:3]]
+        composer = Composer(state.index, state.retriever, passages)
+        answer = composer.compose_party(query, screenings, composition.sentences)
+        answer = self.verify(answer)
+        if not answer.refused:
+            answer.answer = render_markdown(answer)
+        return answer
+
+    def _decline(self, query: Query, composition, state) -> str | None:
+        """Why to decline, or None (see evals/README.md, "Declining")."""
+        if query.language != "en" and query.standalone == query.question:
+            return "language"
+        named = bool(query.items or query.instruments or identifier_tokens(query.standalone))
+        anchored = named or has_anchor(query.standalone)
+        if query.intent == "evasion" and query.intent_confidence >= 0.35:
+            return "evasion"
+        if query.intent == "advice" and query.intent_confidence >= (0.85 if anchored else 0.25):
+            return "advice"
+        if query.intent == "out_of_scope" and query.intent_confidence >= (0.6 if anchored else 0.25):
+            return "out_of_scope"
+        quoted = [s.text for s in composition.sentences]
+        if not quoted or missing_period(query.question, quoted) or missing_amount(query.question, quoted):
+            return "unsupported"
+        if unknown_acronyms(query.question, state.acronyms):
+            return "unsupported"
+        if has_anchor(query.standalone) or (query.intent in IN_DOMAIN and query.intent_confidence >= 0.45):
+            return None
+        return "unsupported" if composition.best_overlap < self.settings.refusal_threshold else None
+
+    def _refusal(self, query: Query, passages: list[Passage], reason: str, state) -> Answer:
+        answer = Answer(question=query.question, answer="", refused=True, passages=passages, as_of=query.as_of,
+                        standalone_question=query.standalone, query=query, refusal=reason)  # fmt: skip
+        if reason == "evasion":
+            answer.answer = EVASION
+        elif reason == "advice":
+            answer.answer = ADVICE
+        elif reason == "language":
+            answer.answer = not_english_message(query.language)
+        else:
+            answer.answer = _refusal_text(passages)
+        return answer
 
     def verify(self, answer: Answer) -> Answer:
-        """Drop citations that don't verify, then any sentence left unbacked."""
+        """Keep only parts whose citations verify; nothing unverifiable reaches the user."""
         if not self.settings.verify_citations:
             return answer
         kept, removed = valid_citations(answer.citations, answer.passages)
-        text, dropped = strip_unbacked(answer.answer, {c.n for c in kept})
-        answer.answer, answer.citations, answer.removed = text, kept, answer.removed + removed + dropped
+        ok = {c.n for c in kept}
+        answer.citations, answer.removed = kept, answer.removed + removed
+        answer.quotes = [q for q in answer.quotes if q.citation in ok]
+        dropped = [s for s in answer.status_lines if s.citation not in ok]
+        answer.removed += [{"n": s.citation, "reason": "no verified citation", "text": f"{s.title}: {s.phrase}"} for s in dropped]
+        answer.status_lines = [s for s in answer.status_lines if s.citation in ok]
         for m in answer.measures:
-            if m.citation not in {c.n for c in kept}:
+            if m.citation not in ok:
                 m.citation = None
-        if not kept:
-            answer.refused, answer.answer = True, _refusal_text(answer.passages)
+        answer.caveats = [c for c in answer.caveats if all(n in ok for n in c.citations)]
+        if answer.verdict:
+            answer.verdict.citations = [n for n in answer.verdict.citations if n in ok]
+            if not answer.verdict.citations and answer.verdict.outcome not in {"not_listed", "changes", "no_match"}:
+                answer.removed.append({"n": None, "reason": "verdict without a verified citation", "text": answer.verdict.text})
+                answer.verdict = None
+        if answer.verdict and answer.verdict.outcome == "not_listed" and not any(c.kind == "lists_checked" for c in answer.caveats):
+            answer.verdict = None
+        if not (answer.quotes or answer.status_lines or answer.verdict):
+            answer.refused, answer.refusal, answer.answer = True, "unsupported", _refusal_text(answer.passages)
         return answer
+
+    # -- screening parties ---------------------------------------------------
+    def screen(self, name: str, as_of: str | None = None, frontend: str = "cli", user: str | None = None) -> Screening:
+        """Screen one name against the parties register on a date (audited). NameInvalid if it can't be screened."""
+        return self.screening().screen(name, self._screen_date(as_of), frontend, user)
+
+    def screen_many(self, names: Iterable[str], as_of=None, frontend: str = "cli", user=None, batch_id=None) -> Batch:
+        """Screen many names, audited and resumable: a rerun of the same batch reads back what was committed."""
+        return self.screening().batch(names, self._screen_date(as_of), frontend, user, batch_id)
+
+    def screening(self) -> ScreeningService:
+        """The screening service over the live index's parties register, reopened when a new build goes live."""
+        from assistant.store import open_build_path
+
+        build = open_build_path(self.settings)
+        with self._lock:
+            cached = getattr(self, "_screening", None)
+            if cached is None or cached[0] != build:
+                register, version = open_parties(self.settings)
+                screener = Screener(register, self.settings.screen_threshold)
+                self._screening = (build, ScreeningService(screener, AuditLog(self.settings.audit_db), version))
+            return self._screening[1]
+
+    def _screen_date(self, as_of: str | None) -> str:
+        return parse_as_of(as_of, parse_as_of(self.settings.as_of or None, dt.date.today().isoformat()))
+
+# What passages answering an intent talk about; added to the search text (the intent itself is learned).
+INTENT_SEARCH = {
+    "history": "earlier export controls before 2025 history precedent",
+    "reasons": "reasons stated purpose national security interests",
+    "procedure": "licence application procedure",
+}
+IN_DOMAIN = {"applicability", "status", "coverage", "procedure", "definition", "changes", "reasons", "history", "party"}
+
+
+def _search_text(query: Query) -> str:
+    hint = INTENT_SEARCH.get(query.intent) if query.intent_confidence >= 0.5 else None
+    return f"{query.standalone} ({hint})" if hint else query.standalone
 
 
 def _deltas(text: str) -> Iterator[tuple[str, str]]:

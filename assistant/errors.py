@@ -13,7 +13,14 @@
     │   └── ChromaUnavailable   the Chroma server (LODESTONE_CHROMA_URL) is out of reach
     ├── GeneratorError          the optional LLM backend failed (answer falls back)
     ├── WebUnavailable          the web chat can't listen on its address
-    └── FeedbackInvalid         a feedback record is missing what it needs
+    ├── SlackRequestRefused     a request to the Slack endpoint is forged, stale, too big or malformed
+    ├── LoginThrottled          too many wrong web logins from one address
+    ├── ConversationNotFound    no such conversation for this user (deleted, or another's)
+    ├── FeedbackInvalid         a feedback record is missing what it needs
+    └── ScreeningError
+        ├── NameInvalid          a name to screen is empty, too long or binary (a batch skips the row)
+        ├── ScreeningFileInvalid a names file can't be read, has no name column, or a bad output name
+        └── AuditUnavailable     the screening audit store can't be opened or written
 
 Front ends catch ``LodestoneError`` and show ``str(error)``; anything else is a bug.
 """
@@ -83,5 +90,42 @@ class WebUnavailable(LodestoneError):
     pass
 
 
+class LoginThrottled(LodestoneError):
+    def __init__(self, seconds: int):
+        self.seconds = seconds
+        super().__init__(f"Too many wrong logins from your address. Wait {seconds} s, then try again.")
+
+
+class ConversationNotFound(LodestoneError):
+    def __init__(self, conversation: str):
+        self.conversation = conversation
+        super().__init__("That conversation is not in your history (it may have been deleted). Start a new one.")
+
+
 class FeedbackInvalid(LodestoneError):
     pass
+
+
+class SlackRequestRefused(LodestoneError):
+    """``status`` is the HTTP status the request gets: 401 forged or stale, 413 too big, 400 malformed."""
+
+    def __init__(self, status: int, reason: str):
+        self.status, self.reason = status, reason
+        super().__init__(f"Slack request refused ({status}): {reason}")
+
+
+class ScreeningError(LodestoneError):
+    pass
+
+
+class NameInvalid(ScreeningError):
+    pass
+
+
+class ScreeningFileInvalid(ScreeningError):
+    pass
+
+
+class AuditUnavailable(ScreeningError):
+    def __init__(self, path, reason: str):
+        super().__init__(f"Can't use the screening audit store at {path} ({reason}). Check LODESTONE_DATA_DIR is writable.")

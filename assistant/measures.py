@@ -107,7 +107,7 @@ def status_phrase(status: Status, titles: dict[str, str]) -> str:
     elif status.status == "not_issued":
         text = f"not yet issued on that date (it dates from {until})"
     elif status.status == "unknown":
-        text = f"status unknown after {since}: {status.note}"
+        text = f"status unknown after {since} (nothing later in the corpus)"
     else:
         text = f"{status.status.replace('_', ' ')} since {since}" + (f" by {by}" if by else "")
     return text

@@ -210,5 +210,8 @@ def _misspelt_elements(lowered: str) -> list[str]:
 def _symbol_named(symbol: str, text: str) -> bool:
     if symbol in AMBIGUOUS_SYMBOLS:
         forms = "|".join(FORMS)
-        return bool(re.search(rf"\b{symbol}(?:-\w+)?\s+(?:{forms})s?\b|\({symbol}\)", text))
+        return bool(
+            re.search(rf"\b{symbol}(?:-\w+)?\s+(?:{forms})s?\b|\({symbol}\)", text)
+            or re.search(rf"\b(?:ship|export|send|sell|supply|buy|import|move)\w*\s+{symbol}\b(?!-)", text, re.I)
+        )
     return bool(re.search(rf"(?<![\w-]){symbol}(?![\w])", text))

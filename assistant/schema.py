@@ -284,6 +284,9 @@ class PartyHit:
     until: str | None = None
     country: str | None = None
     citation: Citation | None = None  # the evidence sentence of the listing and its status
+    list_title: str = ""  # the list in plain words: "Unreliable Entity List"
+    meaning_citation: Citation | None = None  # the body sentence ``meaning`` is, with its place
+    note: str | None = None  # what the corpus says about the status ("nothing later than ...")
 
 
 @dataclass
@@ -297,6 +300,7 @@ class Screening:
     lists_checked: list[str] = field(default_factory=list)
     corpus_date: str = ""  # the latest date the lists in the corpus run to
     note: str = ""  # for none: the corpus is not a complete official list; where to check
+    corpus_version: str = ""  # hash of the indexed documents the lists come from
 
     def to_json(self) -> dict:
         return asdict(self)

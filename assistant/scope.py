@@ -1,20 +1,19 @@
-"""Is a question inside what the corpus can answer?
+"""Evidence checks: can the corpus answer this question at all?
 
-Calibrated on the golden questions (see evals/README.md, "Refusal
-calibration"): the dense similarity of the best passage does not separate
-off-topic from on-topic questions with this small model (both fall between
-0.43 and 0.60), so the decision rests on two lexical signals instead:
+What a question asks for (including out-of-scope, evasion and advice) is
+learned (``assistant/intent.py``). These checks are about the corpus, not the
+wording, and each is exact:
 
-- **anchors**: words and identifiers of the domain (export controls, licences,
-  MOFCOM, rare earths, element names and symbols, control codes, HS codes,
-  announcement numbers...). A question with none is answered only when one
-  quoted sentence covers most of it;
-- **unsupported requests**: kinds of question the corpus never answers however
-  they are worded (prices, weather, poems, recommendations, process recipes,
-  other countries' regimes it does not describe, predictions).
+- **anchors**: identifiers of the domain (announcement numbers, codes,
+  element names...). A question with none, and no confident in-domain intent,
+  is answered only when one quoted sentence covers most of it;
+- **missing figures**: a figure asked for a month, or a money amount (a fee, a
+  price), that no quoted sentence gives;
+- **unknown acronyms**: a regime or body the corpus never mentions (FEFTA,
+  REACH) cannot be answered from it.
 
->>> unsupported_request("Write me a short poem about dysprosium.")
-'creative writing'
+>>> unknown_acronyms("Does METI need a FEFTA licence?", {"MOFCOM", "METI"})
+['FEFTA']
 >>> has_anchor("what's 1E902.b?")
 True
 """
@@ -35,33 +34,48 @@ ANCHORS = re.compile(
     r"pause[sd]?|package|take effect|took effect|in force|entit(y|ies))\b|0\.1 ?%",
     re.I,
 )
-UNSUPPORTED = {
-    "creative writing": r"\b(poem|poetry|haiku|limerick|song|lyrics|story|joke|essay)\b",
-    "weather": r"\b(weather|forecast for|temperature outside|rain|sunny)\b",
-    "prices and markets": r"\b(price|prices|pricing|spot|share price|stock|market cap|quote for|fees?|cost)\b",
-    "recommendations": r"\b(recommend|suggest (a|an|some)|best (supplier|broker|lawyer|firm)|which (broker|supplier) should)\b",
-    "process engineering": r"\b(sinter\w*|temperature and atmosphere|recipe|how (do|to) (we )?(make|manufacture|produce))\b",
-    "regimes the corpus does not describe": r"\b(itar|reach registration|eu reach|cbam|ofac|ear99|wassenaar|fefta|meti)\b",
-    "predictions": r"\b(will .{0,40}\b(next year|in 20(2[7-9]|[3-9]\d))|predict\w*|going to happen)\b",
-    "general knowledge": r"\b(capital of|world cup|who won|recipe for|translate)\b",
-    "other countries' own regimes": r"\b(india|indian|japan|japanese|korea|korean|australia|australian|canada|canadian|"
-    r"eu|european union|uk|british|germany|german|vietnam|russia|russian|taiwan)(?:'s)?\s+(own\s+)?(export|import)\s+"
-    r"(restrictions?|controls?|rules?|bans?|licen[cs]\w*|regime)",
-    "import tariffs": r"\bimport (tariffs?|dut(y|ies))\b|\btariffs? (does|do|did) china\b",
-}
-_UNSUPPORTED = {name: re.compile(pattern, re.I) for name, pattern in UNSUPPORTED.items()}
+ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{2,6}\b")
+MONEY_QUESTION = re.compile(r"\b(how much (?:does|do|is|are|will|would)\b.*\b(cost|charge|pay|fee)|\bfees?\b|\bprices?\b|\bcost\b|\bspot\b|"
+                            r"trading at|going for)", re.I)
+MONEY = re.compile(r"(?:[$€£¥]|\b(?:RMB|CNY|USD|EUR|yuan|dollars?|euros?)\b)\s*\d|\d[\d,.]*\s*(?:RMB|CNY|USD|EUR|yuan|dollars?|euros?)\b|"
+                   r"\b(free of charge|no fee|fees?)\b", re.I)
 
 
-def unsupported_request(question: str) -> str | None:
-    """The kind of request the corpus never answers, or None."""
-    return next((name for name, pattern in _UNSUPPORTED.items() if pattern.search(question)), None)
+NAME_PHRASE = re.compile(r"\b[A-Z][a-z]+(?:[ -](?:of |and |the |on |for )?[A-Z][a-z]+){1,6}")
+# An acronym naming a kind of firm or unit ("an EMS firm") is not what the question hangs on.
+ACRONYM_AS_ADJECTIVE = re.compile(r"^\W*(firm|company|companies|supplier|plant|factory|customer|team|department|unit|business|maker)s?\b", re.I)
+
+
+def acronyms_of(texts) -> set[str]:
+    """Upper-case identifiers the corpus uses (MOFCOM, BIS), and the initials of its names (UEL)."""
+    found: set[str] = set()
+    for text in texts:
+        found.update(ACRONYM.findall(text))
+        for phrase in NAME_PHRASE.findall(text):
+            words = [w for w in re.split(r"[ -]", phrase) if w and w[0].isupper()]
+            found.add("".join(w[0] for w in words))
+    return found
+
+
+def unknown_acronyms(question: str, known: set[str]) -> list[str]:
+    """Acronyms a question hangs on that the corpus never mentions ("FEFTA", "REACH"): it cannot answer them."""
+    return [
+        m.group(0) for m in ACRONYM.finditer(question)
+        if m.group(0) not in known and not any(c.isdigit() for c in m.group(0))
+        and not ACRONYM_AS_ADJECTIVE.match(question[m.end():])
+    ]  # fmt: skip
+
+
+def missing_amount(question: str, quoted: list[str]) -> bool:
+    """A money figure asked for (a fee, a price) that no quoted sentence gives."""
+    return bool(MONEY_QUESTION.search(question)) and not any(MONEY.search(s) for s in quoted)
 
 
 def missing_period(question: str, quoted: list[str]) -> bool:
     """A figure asked for a month ("how many tonnes in August 2026?") that no quoted sentence mentions."""
     import re
 
-    from assistant.dates import MONTH_YEAR
+    from assistant.understand import MONTH_YEAR
 
     if not re.search(r"\bhow (many|much)\b", question, re.I):
         return False

@@ -25,6 +25,8 @@ from evals.metrics import DEFAULT_AS_OF, METRICS, Golden, load_suite, score_ques
 
 DEFAULT_TOLERANCE = 0.02
 GOLDEN_DIR = REPO_ROOT / "evals" / "golden"
+# Tuning data (dev) and judging data (test, paraphrase) are kept apart; the gate covers all three.
+GROUPS = {"dev": GOLDEN_DIR / "dev", "test": GOLDEN_DIR / "test", "paraphrase": REPO_ROOT / "evals" / "paraphrase"}
 
 
 def run_cli(suites, report_dir, compare, gate, update_baseline, baselines, judge=False) -> int:
@@ -36,7 +38,8 @@ def run_cli(suites, report_dir, compare, gate, update_baseline, baselines, judge
     if judge and engine.generator is None:
         raise LodestoneError("The advisory judge needs a generator: set LODESTONE_LLM_URL (see docs/llm.md).")
     outcomes, answers = run_suite(engine.ask, questions)
-    result = {"totals": totals(outcomes), "questions": _merge(outcomes, answers)}
+    result = {"totals": totals(outcomes), "groups": group_totals(questions, outcomes), "questions": _merge(outcomes, answers)}
+    result["intent_model"] = intent_report(engine)
     if judge:
         add_advisory_scores(result, engine.generator)
     systems = {"lodestone": result["totals"]}
@@ -55,18 +58,39 @@ def run_cli(suites, report_dir, compare, gate, update_baseline, baselines, judge
 
 
 def load_questions(suites) -> list[Golden]:
-    paths = [Path(s) for s in suites] or sorted(GOLDEN_DIR.glob("*.jsonl"))
+    paths = [(Path(s), "custom") for s in suites] or [
+        (path, group) for group, folder in GROUPS.items() for path in sorted(folder.glob("*.jsonl"))
+    ]
     if not paths:
         raise LodestoneError(f"No golden suites found in {GOLDEN_DIR}. Pass --suite FILE.")
     questions = []
-    for path in paths:
+    for path, group in paths:
         if not path.exists():
             raise LodestoneError(f"Suite file not found: {path}")
         try:
-            questions += load_suite(path)
+            for q in load_suite(path):
+                q.suite = f"{group}/{path.name}"
+                questions.append(q)
         except ValueError as e:
             raise LodestoneError(str(e)) from None
     return questions
+
+
+def group_totals(questions: list[Golden], outcomes: list[dict]) -> dict:
+    """Totals per group (dev, test, paraphrase), side by side."""
+    groups: dict[str, list[dict]] = {}
+    for q, o in zip(questions, outcomes):
+        groups.setdefault(q.suite.split("/")[0], []).append(o)
+    return {name: totals(rows) for name, rows in groups.items()}
+
+
+def intent_report(engine) -> dict | None:
+    """Cross-validated accuracy and confusion table of the intent classifier on its examples."""
+    from assistant.intent import cross_validate, embed, read_examples
+
+    state = engine._open()
+    texts, labels = read_examples()
+    return cross_validate(embed(state.understanding.encoder, texts), labels, texts)
 
 
 def run_suite(ask, questions: list[Golden]) -> tuple[list[dict], list[dict]]:
@@ -125,16 +149,20 @@ def add_advisory_scores(result: dict, generator) -> None:
 def check_gate(result: dict, baseline: dict) -> list[str]:
     """Readable lines naming each gated metric that regressed and the questions that changed."""
     tolerance = float(baseline.get("tolerance", DEFAULT_TOLERANCE))
-    now, before = result["totals"], baseline.get("totals", {})
     failures = []
-    if now["citation_validity"] < 1.0:
-        failures.append(f"citation_validity is {now['citation_validity']:.4f}; every cited quote must be in its passage (1.0).")
-    for metric, (higher_better, gated) in METRICS.items():
-        if not gated or metric not in before:
-            continue
-        delta = now[metric] - before[metric]
-        if (higher_better and delta < -tolerance) or (not higher_better and delta > tolerance):
-            failures.append(f"{metric} fell from {before[metric]:.4f} to {now[metric]:.4f} (tolerance {tolerance}).")
+    if result["totals"]["citation_validity"] < 1.0:
+        failures.append(
+            f"citation_validity is {result['totals']['citation_validity']:.4f}; every cited quote must be in its passage (1.0)."
+        )
+    compared = [("all", result["totals"], baseline.get("totals", {}))]
+    compared += [(g, t, baseline.get("groups", {}).get(g, {})) for g, t in result.get("groups", {}).items()]
+    for group, now, before in compared:
+        for metric, (higher_better, gated) in METRICS.items():
+            if not gated or metric not in before:
+                continue
+            delta = now[metric] - before[metric]
+            if (higher_better and delta < -tolerance) or (not higher_better and delta > tolerance):
+                failures.append(f"{group}: {metric} fell from {before[metric]:.4f} to {now[metric]:.4f} (tolerance {tolerance}).")
     if failures:
         was_passing = {i for i, ok in baseline.get("passed", {}).items() if ok}
         regressed = [q["id"] for q in result["questions"] if not q["passed"] and q["id"] in was_passing]
@@ -160,6 +188,7 @@ def write_baseline(path: Path, result: dict, tolerance: float) -> None:
     data = {
         "tolerance": tolerance,
         "totals": result["totals"],
+        "groups": result.get("groups", {}),
         "passed": {q["id"]: q["passed"] for q in result["questions"]},
     }
     path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
@@ -179,6 +208,22 @@ def markdown_report(result: dict, baseline: dict, systems: dict, failures: list[
         base = before.get(metric)
         delta = f"{now[metric] - base:+.4f}" if base is not None else ""
         lines.append(f"| {metric} | {now[metric]} | {base if base is not None else ''} | {delta} | {'yes' if gated else ''} |")
+    groups = result.get("groups", {})
+    if groups:
+        names = list(groups)
+        lines += ["", "## Dev, test and paraphrase side by side", "", "| metric | " + " | ".join(names) + " |",
+                  "|---" * (len(names) + 1) + "|"]  # fmt: skip
+        lines += ["| questions | " + " | ".join(str(groups[n]["questions"]) for n in names) + " |"]
+        for metric in METRICS:
+            lines.append(f"| {metric} | " + " | ".join(str(groups[n][metric]) for n in names) + " |")
+    intent = result.get("intent_model")
+    if intent:
+        classes = sorted(intent["confusion"])
+        lines += ["", f"## Intent classifier ({intent['examples']} examples, {intent['folds']}-fold cross-validation)", "",
+                  f"Accuracy: {intent['accuracy']}", "", "| true \\ predicted | " + " | ".join(classes) + " |",
+                  "|---" * (len(classes) + 1) + "|"]  # fmt: skip
+        for t in classes:
+            lines.append(f"| {t} | " + " | ".join(str(intent["confusion"][t][p] or "") for p in classes) + " |")
     if len(systems) > 1:
         names = list(systems)
         lines += ["", "## Side by side", "", "| metric | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]

@@ -43,6 +43,7 @@ class SlackStandIn:
         self.calls: list[dict] = []
         self.threads: dict[tuple[str, str], list[dict]] = defaultdict(list)
         self.bad_tokens: set[str] = set()
+        self.files: dict[str, bytes] = {}  # what /files/NAME serves to the bot token
         self._changed = threading.Condition()
         self._ts = itertools.count(1)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -114,7 +115,18 @@ class SlackStandIn:
             return {"ok": True, "messages": self._thread(payload), "has_more": False}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self.next_ts()}
+        if method == "files.getUploadURLExternal":
+            return {"ok": True, "upload_url": f"{self.url}/upload/{payload.get('filename', 'f')}", "file_id": "F1"}
+        if method == "files.completeUploadExternal":
+            return {"ok": True, "files": [{"id": "F1", "title": "results"}]}
         return {"ok": True}
+
+    def share_file(self, name: str, content: bytes) -> dict:
+        """A file as Slack describes it in a file_share event; its download URL is served here."""
+        self.files[name] = content
+        url = f"{self.url}/files/{name}"
+        return {"id": f"F{len(self.files)}", "name": name, "filetype": "csv", "mimetype": "text/csv",
+                "size": len(content), "url_private": url, "url_private_download": url}  # fmt: skip
 
     def _store_reply(self, payload: dict) -> str:
         ts = self.next_ts()
@@ -143,10 +155,21 @@ def _handler(standin: SlackStandIn):
             pass
 
         def do_GET(self):
+            path = urlsplit(self.path).path
+            if path.startswith("/files/"):
+                content = standin.files.get(path.removeprefix("/files/"))
+                if content is None or self.headers.get("Authorization") != f"Bearer {BOT_TOKEN}":
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                return self._send(content, "text/csv")
             self._serve(dict(parse_qsl(urlsplit(self.path).query)))
 
         def do_POST(self):
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8")
+            if self.path.startswith("/upload/"):
+                standin.record(self.path.lstrip("/"), {"content": raw}, "")
+                return self._send(b"OK", "text/plain")
             if "json" in (self.headers.get("Content-Type") or ""):
                 payload = json.loads(raw or "{}")
             else:
@@ -182,7 +205,7 @@ class SlackHarness:
     def __init__(self, standin: SlackStandIn, settings, engine):
         self.standin, self.settings = standin, settings
         self.app = slack.build_app(engine, settings, BOT_TOKEN, SIGNING_SECRET, process_before_response=True)
-        self.http = TestClient(slack.http_api(self.app))
+        self.http = TestClient(slack.http_api(self.app, SIGNING_SECRET, settings.slack_max_body_bytes))
 
     def post(
         self,
@@ -348,7 +371,12 @@ def test_thread_follow_up_is_read_in_the_context_of_the_thread(bot, standin):
 def test_the_real_http_server_acks_first_and_answers_after(standin, slack_settings, engine):
     """Production settings (handlers run after the 200) behind a real uvicorn server on 127.0.0.1."""
     app = slack.build_app(engine, slack_settings, BOT_TOKEN, SIGNING_SECRET)
-    server = uvicorn.Server(uvicorn.Config(slack.http_api(app), host="127.0.0.1", port=0, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(
+            slack.http_api(app, SIGNING_SECRET, slack_settings.slack_max_body_bytes),
+            host="127.0.0.1",
+            port=0,
+            log_level="warning",
+        ))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
@@ -596,17 +624,6 @@ def test_a_long_answer_is_split_within_slack_limits():
         assert len(holding) == 1 and slack.citation_mrkdwn(citation) in holding[0]
     body = "".join(sections[: sections.index(f"*Sources ({len(answer.citations)})*")])
     assert body.count("Paragraph") == 12 * 120 and body.count("word") == 1500  # nothing of the answer lost
-
-
-def test_a_status_section_comes_from_the_measures():
-    answer = long_answer(citations=2, paragraphs=1)
-    blocks = slack.answer_blocks(answer)
-
-    assert blocks[0]["text"]["text"] == "*Status on 24 Nov 2026*\n• Measure A: suspended since 7 Nov 2025 [1]"
-    answer.answer = "Rewritten by a generator [1]."
-    assert "*Status on 24 Nov 2026*\n• Measure A: suspended since 7 Nov 2025, until 10 Nov 2026 [1]" in all_text(
-        slack.answer_blocks(answer)
-    )
 
 
 def test_markdown_becomes_mrkdwn():

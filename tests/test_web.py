@@ -12,12 +12,12 @@ import socket
 import threading
 from pathlib import Path
 
+import httpx
 import pytest
 
 from assistant.config import Settings
 from assistant.errors import SettingInvalid
 from assistant.feedback import FeedbackStore
-from assistant.schema import Answer, Citation
 
 gradio_client = pytest.importorskip(
     "gradio_client", reason="gradio_client is a dev dependency: pip install -e '.[dev]'"
@@ -47,10 +47,15 @@ def web_settings(built_index, tmp_path_factory) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def url(engine, web_settings):
+def served(engine, web_settings):
     app, local_url = launched(engine, web_settings)
-    yield local_url
+    yield app, local_url
     app.close()
+
+
+@pytest.fixture(scope="module")
+def url(served):
+    return served[1]
 
 
 def client(url: str, **kwargs):
@@ -72,34 +77,38 @@ def reply(outputs) -> str:
 
 
 # -- through the API ---------------------------------------------------------
+# /ask returns (chat, question, panel, download, markdown, note, saved visitor, as-of, history)
 def test_answer_streams_in_then_shows_date_linked_citations_sources_and_download(url):
     job = client(url).submit(HOLMIUM, "2025-11-20", api_name="/ask")
-    chat, _question, sources, download, markdown, _note = job.result()
+    chat, _question, sources, download, markdown, _note, _saved, as_of, history = job.result()
     final = text_of(chat[-1])
 
     partial = [text_of(o[0][-1]) for o in job.outputs()[:-1]]
     assert any(0 < len(p) < len(final) for p in partial), "the answer should appear piece by piece"
     assert text_of(chat[0]) == HOLMIUM
-    assert "suspended" in final and "Answer as of 2025-11-20" in final
+    assert "suspended" in final and "Answer as of 20 Nov 2025" in final
     assert "[\\[1\\]](#source-1)" in final, "citation markers link to their source in the panel"
+    assert as_of == "2025-11-20", "the date control keeps in step with the date the answer used"
 
     assert 'id="source-1"' in sources and "<mark>" in sources
     assert "Announcement No. 57 of 2025" in sources
-    assert '<td class="status status-suspended">suspended</td>' in sources, "the status table shows the as-of status"
+    assert '<span class="status status-suspended">suspended</span>' in sources, "the status table shows the as-of status"
+    assert "mofcom-gac-2025-70" not in sources, "instruments are named by title, not by id"
 
     saved = Path(download["value"] if isinstance(download, dict) else download).read_text(encoding="utf-8")
     assert saved == markdown
     assert saved.startswith("# Lodestone answer") and f"**Question:** {HOLMIUM}" in saved
     assert "## Sources" in saved and "[1] MOFCOM/GAC Announcement No. 57 of 2025" in saved
     assert "(#source-" not in saved, "the download carries plain [n] markers, not links into the page"
+    assert [label for label, _id in history["choices"]][0].startswith(HOLMIUM)
 
 
 def test_the_as_of_date_decides_the_status(url):
     session = client(url)
     before = session.predict(HOLMIUM, "2025-10-20", api_name="/ask")
     after = session.predict(HOLMIUM, "2025-11-20", api_name="/ask")
-    assert "announced" in reply(before) and "Answer as of 2025-10-20" in reply(before)
-    assert "suspended" in reply(after) and "Answer as of 2025-11-20" in reply(after)
+    assert "announced" in reply(before) and "Answer as of 20 Oct 2025" in reply(before)
+    assert "suspended" in reply(after) and "Answer as of 20 Nov 2025" in reply(after)
 
 
 def test_follow_up_is_answered_in_context_and_new_conversation_starts_afresh(url):
@@ -114,9 +123,55 @@ def test_follow_up_is_answered_in_context_and_new_conversation_starts_afresh(url
     assert "Announcement No. 57 of 2025" in follow_up[2]
 
     cleared = session.predict(api_name="/new_conversation")
-    assert cleared[0] == [] and "latest answer appear here" in cleared[2]
+    assert cleared[0] == [] and "selected answer appear here" in cleared[2]
     fresh = session.predict(HOLMIUM, "", api_name="/ask")
     assert len(fresh[0]) == 2, "the new conversation holds only its own question and answer"
+    assert len(fresh[8]["choices"]) == 2, "both conversations are in the history"
+
+
+def test_history_reopens_renames_searches_deletes_and_exports(url):
+    session = client(url)
+    first = session.predict("Is dysprosium controlled?", "2025-11-20", api_name="/ask")
+    first_id = first[8]["value"]
+    session.predict(api_name="/new_conversation")
+    session.predict(HOLMIUM, "2025-11-20", api_name="/ask")
+
+    reopened = session.predict(first_id, api_name="/open_conversation")
+    assert [text_of(m) for m in reopened[0] if m["role"] == "user"] == ["Is dysprosium controlled?"]
+    assert "dysprosium" in reopened[2].lower()
+
+    note, history, _box = session.predict("Dysprosium check", api_name="/rename_conversation")
+    assert "renamed" in note and ["Dysprosium check" in label for label, _ in history["choices"]].count(True) == 1
+    found = session.predict("holmium", api_name="/search_conversations")
+    assert [label.split(" · ")[0] for label, _ in found["choices"]] == [HOLMIUM]
+
+    exported, _note = session.predict(api_name="/export_conversation")
+    text = Path(exported["value"] if isinstance(exported, dict) else exported).read_text(encoding="utf-8")
+    assert text.startswith("# Dysprosium check") and "## 1. Is dysprosium controlled?" in text
+
+    after = session.predict(api_name="/delete_conversation")
+    assert after[0] == [] and [label.split(" · ")[0] for label, _ in after[8]["choices"]] == [HOLMIUM]
+
+
+def test_one_browser_cannot_open_another_browsers_conversation(served):
+    app, url = served
+    alice, bob = client(url), client(url)
+    asked = alice.predict("Is gallium controlled?", "2025-11-20", api_name="/ask")
+    alices = asked[8]["value"]
+    with pytest.raises(Exception):  # noqa: B017  (not among bob's choices: gradio refuses it at the door)
+        bob.predict(alices, api_name="/open_conversation")
+    assert bob.predict("gallium", api_name="/search_conversations")["choices"] == []
+    # behind the door, the store itself refuses: the owner is bob's browser, not alice's
+    view = app.web_chat.open_conversation(alices, {"browser": "bob-browser", "conversation": ""}, None)
+    assert view[0] == [] and "not in your history" in view[5]
+
+
+def test_ask_again_with_another_date_answers_the_chosen_question_anew(url):
+    session = client(url)
+    session.predict(HOLMIUM, "2025-10-20", api_name="/ask")
+    again = session.predict("2025-11-20", api_name="/ask_again")
+    assert [text_of(m) for m in again[0] if m["role"] == "user"] == [HOLMIUM, HOLMIUM]
+    assert "suspended" in reply(again) and "Answer as of 20 Nov 2025" in reply(again)
 
 
 def test_several_people_at_once_get_their_own_answers(url):
@@ -155,7 +210,7 @@ def test_feedback_is_stored_with_the_answer_and_confirmed(url, web_settings):
 
     answered = session.predict(HOLMIUM, "2025-11-20", api_name="/ask")
     note, comment_box = session.predict("The date is wrong", api_name="/thumbs_down")
-    assert "feedback" in note and "saved" in note
+    assert "feedback on answer 1 was saved" in note
     assert comment_box == "", "the comment box is cleared once the feedback is saved"
 
     row = FeedbackStore(web_settings.feedback_db).all()[-1]
@@ -166,13 +221,18 @@ def test_feedback_is_stored_with_the_answer_and_confirmed(url, web_settings):
     assert citations[0]["n"] == 1 and citations[0]["quote"] and citations[0]["title"]
 
 
-def test_bad_input_gets_a_friendly_message_and_the_chat_keeps_working(url):
+def test_bad_input_gets_a_friendly_message_and_clears_the_previous_answers_panels(url):
     session = client(url)
+    answered = session.predict(HOLMIUM, "2025-11-20", api_name="/ask")
+    assert "<mark>" in answered[2]
+    bad_date = session.predict(HOLMIUM, "20/11/2025", api_name="/ask")
+    assert "YYYY-MM-DD" in reply(bad_date)
+    assert "<mark>" not in bad_date[2] and "not answered" in bad_date[2], "no stale sources beside the error"
+    assert bad_date[4] == "", "nothing stale to copy"
     assert "Please type a question" in reply(session.predict("   ", "", api_name="/ask"))
     assert "the limit is" in reply(session.predict("x" * 5000, "", api_name="/ask"))
-    assert "YYYY-MM-DD" in reply(session.predict(HOLMIUM, "20/11/2025", api_name="/ask"))
-    answered = session.predict(HOLMIUM, "2025-11-20", api_name="/ask")
-    assert "suspended" in reply(answered)
+    again = session.predict(HOLMIUM, "2025-11-20", api_name="/ask")
+    assert "suspended" in reply(again) and len(again[0]) == 4, "failed questions are not kept in the history"
 
 
 def test_question_outside_the_corpus_is_refused_and_cites_nothing(url):
@@ -181,7 +241,7 @@ def test_question_outside_the_corpus_is_refused_and_cites_nothing(url):
     assert "No sources: the corpus does not cover this question." in refused[2] and "<mark>" not in refused[2]
 
 
-# -- login, start-up, no index ------------------------------------------------------
+# -- login, start-up, no index, downloads ----------------------------------------------
 def test_login_is_required_when_set(engine, web_settings):
     settings = dataclasses.replace(web_settings, web_username="analyst", web_password="s3cret-pass")
     app, local_url = launched(engine, settings)
@@ -192,6 +252,60 @@ def test_login_is_required_when_set(engine, web_settings):
         assert "suspended" in reply(logged_in.predict(HOLMIUM, "2025-11-20", api_name="/ask"))
     finally:
         app.close()
+
+
+def test_wrong_logins_are_limited_per_address_and_state_changes_need_a_login(engine, web_settings):
+    settings = dataclasses.replace(
+        web_settings, web_username="analyst", web_password="s3cret-pass", web_login_attempts=3, web_login_window=60
+    )
+    app, local_url = launched(engine, settings)
+    try:
+        with httpx.Client(base_url=local_url) as browser:
+            reset = browser.post("/gradio_api/reset", json={"event_id": "x"})
+            assert reset.status_code == 401, "no state-changing route answers without a login"
+            wrong = [browser.post("/login", data={"username": "analyst", "password": f"guess{n}"}) for n in range(3)]
+            assert [r.status_code for r in wrong] == [400, 400, 400]
+            throttled = browser.post("/login", data={"username": "analyst", "password": "s3cret-pass"})
+            assert throttled.status_code == 429 and "Too many wrong logins" in throttled.text
+            assert int(throttled.headers["retry-after"]) > 0
+        app.close()
+        app, local_url = launched(engine, settings)  # a new server: a new window
+        with httpx.Client(base_url=local_url) as browser:
+            assert browser.post("/login", data={"username": "analyst", "password": "s3cret-pass"}).status_code == 200
+            assert browser.post("/gradio_api/reset", json={"event_id": "x"}).status_code == 200
+    finally:
+        app.close()
+
+
+def test_login_limiter_counts_each_address_on_its_own():
+    from assistant.web.guard import LoginLimiter
+
+    limiter = LoginLimiter(attempts=2, window=60)
+    for now in (0, 1):
+        limiter.failed("10.0.0.1", now=now)
+    assert limiter.wait("10.0.0.1", now=2) == 58 and limiter.wait("10.0.0.2", now=2) == 0
+    assert limiter.wait("10.0.0.1", now=59.5) == 1 and limiter.wait("10.0.0.1", now=61) == 0
+    limiter.failed("10.0.0.2", now=3)
+    limiter.succeeded("10.0.0.2")
+    limiter.failed("10.0.0.2", now=4)
+    assert limiter.wait("10.0.0.2", now=5) == 0, "a good login clears the count"
+
+
+def test_download_files_do_not_outlive_the_app(engine, web_settings):
+    settings = dataclasses.replace(web_settings, web_downloads=2)
+    app, local_url = launched(engine, settings)
+    downloads = app.web_chat.downloads
+    session = client(local_url)
+    for question in (HOLMIUM, "Is dysprosium controlled?", "Is gallium controlled?"):
+        download = session.predict(question, "2025-11-20", api_name="/ask")[3]
+        fetched = Path(download["value"] if isinstance(download, dict) else download).read_text(encoding="utf-8")
+        assert question in fetched, "each download is served"
+    assert len(downloads.files()) == 2, "the folder is capped, the oldest goes first"
+    served = list(downloads.served.glob("*/*.md"))
+    assert len(served) == 2, "what gradio serves is capped the same way"
+    assert "Is dysprosium controlled?" in served[0].read_text() + served[1].read_text()
+    app.close()
+    assert not downloads.path.exists(), "the app's download folder, with gradio's copies, is removed when it stops"
 
 
 def test_half_a_login_is_refused_with_what_to_set(web_settings):
@@ -211,6 +325,7 @@ def test_serve_builds_a_missing_index_before_launching(small_corpus, tmp_path, m
     assert not store.corpus_changed(settings), "the index is built and up to date"
     app, host, port = launched_with[0]
     assert (host, port) == (None, 7999) and app.config["title"] == "Lodestone"
+    assert not app.web_chat.downloads.path.exists(), "serve cleans its downloads when it returns"
 
 
 def test_no_index_yet_is_a_message_in_the_chat(tmp_path):
@@ -218,32 +333,6 @@ def test_no_index_yet_is_a_message_in_the_chat(tmp_path):
 
     settings = Settings.load({}, index_dir=tmp_path / "no-index", data_dir=tmp_path / "data")
     chat = web.WebChat(Engine(settings), settings)
-    *_, last = chat.ask(HOLMIUM, "", None)
+    *_, last = chat.ask(HOLMIUM, "", None, None)
     assert "Run: lodestone index build" in last[0][-1]["content"]
-
-
-# -- rendering -----------------------------------------------------------------
-def citation(n=1, quote="suspended until 10 November 2026", start=20, end=52) -> Citation:
-    return Citation(
-        n, "corpus/a.md", "Announcement No. 70", quote, start, end, "https://example.org/70", "2025-11-07", 1
-    )
-
-
-def test_removed_sentences_are_reported_only_for_generated_answers():
-    removed = [{"n": 2, "reason": "quote is not in the cited passage", "text": "x"}] * 2
-    generated = Answer(
-        "q", "It is suspended. [1]", False, [citation()], as_of="2025-11-20", generator="llm", removed=removed
-    )
-    extractive = dataclasses.replace(generated, generator="extractive")
-    assert "_2 unsupported sentences removed._" in web.chat_markdown(generated)
-    assert "unsupported" not in web.chat_markdown(extractive)
-
-
-def test_source_card_highlights_the_quote_in_its_passage_and_escapes_html():
-    from assistant.schema import Passage
-
-    text = "<b>Note</b> It was suspended until 10 November 2026 by order."
-    passage = Passage("c1", "a", "corpus/a.md", "A", text, start=8, end=8 + len(text), rank=1)
-    card = web.source_card(citation(start=8 + 19, end=8 + 19 + 32), passage)
-    assert "&lt;b&gt;Note&lt;/b&gt; It was <mark>suspended until 10 November 2026</mark> by order." in card
-    assert 'id="source-1"' in card and 'href="https://example.org/70"' in card and "2025-11-07" in card
+    chat.close()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.config import REPO_ROOT
 from assistant.feedback import FeedbackStore
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -35,6 +36,7 @@ pytestmark = [
 ]
 playwright = pytest.importorskip("playwright.sync_api", reason="needs the playwright package: pip install -e '.[dev]'")
 expect = playwright.expect
+Axe = pytest.importorskip("axe_playwright_python.sync_playwright", reason="needs axe-playwright-python").Axe
 
 from assistant import web  # noqa: E402  (after the skips)
 
@@ -63,16 +65,21 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, url):
-    """A fresh browser session on the chat page."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+def new_page(browser, url, width=1400, height=1000, dark=False):
+    context = browser.new_context(viewport={"width": width, "height": height})
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url.rstrip("/"))
     page = context.new_page()
-    page.goto(url, wait_until="domcontentloaded")
+    page.goto(url + ("?__theme=dark" if dark else ""), wait_until="domcontentloaded")
     page.locator("#question textarea").wait_for()
+    return page
+
+
+@pytest.fixture
+def page(browser, url):
+    """A fresh browser (its own local storage, so its own history) on the chat page."""
+    page = new_page(browser, url)
     yield page
-    context.close()
+    page.context.close()
 
 
 def replies(page):
@@ -83,7 +90,7 @@ def ask(page, question: str, as_of: str | None = None, expected: str = "Answer a
     """Type a question (and a date), press Enter, and wait for the new reply to finish."""
     before = replies(page).count()
     if as_of is not None:
-        page.locator("#as-of textarea, #as-of input").first.fill(as_of)
+        page.locator("#as-of input").first.fill(as_of)
     box = page.locator("#question textarea")
     box.fill(question)
     box.press("Enter")
@@ -92,7 +99,17 @@ def ask(page, question: str, as_of: str | None = None, expected: str = "Answer a
     return reply
 
 
-def test_streamed_answer_links_each_citation_to_its_highlighted_source(page, artifacts):
+def serious(page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is."""
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
+
+
+def test_streamed_answer_leads_with_its_status_and_links_each_citation_to_its_source(page, artifacts):
     page.evaluate(
         """() => {
         window.seen = new Set();
@@ -104,42 +121,80 @@ def test_streamed_answer_links_each_citation_to_its_highlighted_source(page, art
     )
     reply = ask(page, "Is holmium controlled?", as_of="2025-11-20")
     expect(reply).to_contain_text("suspended")
-    expect(reply).to_contain_text("Answer as of 2025-11-20")
+    expect(reply).to_contain_text("Answer as of 20 Nov 2025")
     assert page.evaluate("window.seen.size") > 2, "the answer should be written into the chat piece by piece"
+    expect(page.locator('#chat [data-testid="user"]').last).to_be_in_viewport()
 
-    marker = reply.locator('a[href="#source-1"]')
-    expect(marker).to_have_text("[1]")
     sources = page.locator("#sources")
     expect(sources.locator("#source-1 mark")).not_to_be_empty()
-    expect(sources.locator("#source-1")).to_contain_text("Announcement No. 57 of 2025")
+    expect(sources.locator(".source").first.locator(".kind")).to_have_text(re.compile("Lodestone digest|Official text"))
     expect(sources.locator("table.measures")).to_contain_text("suspended")
-    page.screenshot(path=str(artifacts / "web-answer.png"))
+    expect(sources.locator("table.measures")).not_to_contain_text("mofcom-gac-2025-70")
+    page.screenshot(path=str(artifacts / "web-answer-light.png"))
+    page.screenshot(path=str(REPO_ROOT / "docs" / "web-answer.png"))
 
     last = reply.locator('a[href^="#source-"]').last
     target = sources.locator(f"#source-{last.inner_text().strip('[]')}")
     expect(target).not_to_be_in_viewport()
     last.click()
     expect(target).to_be_in_viewport()
-    expect(target.locator("mark")).to_be_in_viewport()
 
 
-def test_changing_the_as_of_date_changes_the_status(page):
-    before = ask(page, "Is holmium controlled?", as_of="2025-10-20")
-    expect(before).to_contain_text("announced")
-    expect(before).to_contain_text("Answer as of 2025-10-20")
+def test_conversation_survives_a_reload_and_reopens_from_the_sidebar(page):
+    ask(page, "Is dysprosium controlled?", as_of="2025-11-20")
+    page.reload(wait_until="domcontentloaded")
+    expect(replies(page)).to_have_count(1, timeout=30_000)
+    expect(replies(page).first).to_contain_text("dysprosium")
+
+    page.locator("#new-conversation").click()
+    expect(replies(page)).to_have_count(0)
+    page.locator("#history").get_by_text("Is dysprosium controlled?").click()
+    expect(replies(page)).to_have_count(1)
+    expect(page.locator("#sources")).to_contain_text("Answer 1")
+
+
+def test_copy_confirms_and_copies_the_chosen_answer(page):
+    ask(page, "What does control code 1E902.b cover?")
+    page.locator("#copy-answer").click()
+    expect(page.locator("#note")).to_contain_text("Copied answer 1")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert "1E902.b" in copied and "## Sources" in copied and "[1] " in copied
+
+    with page.expect_download() as download:
+        page.locator("#download").click()
+    assert Path(download.value.path()).read_text(encoding="utf-8") == copied
+
+
+def test_ask_again_for_another_date_changes_the_status(page):
+    first = ask(page, "Is holmium controlled?", as_of="2025-10-20")
+    expect(first).to_contain_text("announced")
+    ask(page, "Is dysprosium controlled?")
+    first.click()
+    expect(page.locator("#note")).to_contain_text("Answer 1 chosen")
     expect(page.locator("#sources .status")).to_have_text(["announced"])
-
-    after = ask(page, "Is holmium controlled?", as_of="2025-11-20")
-    expect(after).to_contain_text("suspended")
-    expect(after).to_contain_text("Answer as of 2025-11-20")
+    page.locator("#again-date input").first.fill("2025-11-20")
+    page.locator("#ask-again-button").click()
+    again = replies(page).nth(2)
+    expect(again).to_contain_text("Answer as of 20 Nov 2025", timeout=ANSWER_WAIT_MS)
+    expect(again).to_contain_text("suspended")
     expect(page.locator("#sources .status")).to_have_text(["suspended"])
+
+
+def test_a_bad_date_clears_the_stale_panels(page):
+    ask(page, "Is holmium controlled?", as_of="2025-11-20")
+    expect(page.locator("#sources .source").first).to_be_visible()
+    reply = ask(page, "Is holmium controlled?", as_of="20/11/2025", expected="YYYY-MM-DD")
+    expect(reply).not_to_contain_text("suspended")
+    expect(page.locator("#sources .source")).to_have_count(0)
+    expect(page.locator("#sources table")).to_have_count(0)
+    expect(page.locator("#sources")).to_contain_text("not answered")
 
 
 def test_thumbs_down_with_a_comment_is_stored(page, web_settings):
     ask(page, "What does control code 1E902.b cover?")
     page.locator("#feedback-comment textarea").fill("Should name the production-line technologies first")
     page.locator("#thumbs-down").click()
-    expect(page.locator("#note")).to_contain_text("feedback on the latest answer was saved")
+    expect(page.locator("#note")).to_contain_text("feedback on answer 1 was saved")
 
     rows = [r for r in FeedbackStore(web_settings.feedback_db).all() if r["comment"].startswith("Should name")]
     assert len(rows) == 1
@@ -147,35 +202,54 @@ def test_thumbs_down_with_a_comment_is_stored(page, web_settings):
     assert "1E902.b" in rows[0]["answer"] and rows[0]["source"] == "web"
 
 
-def test_follow_up_is_answered_in_context(page):
-    ask(page, "Is dysprosium controlled?")
-    follow_up = ask(page, "and what about holmium?")
-    expect(follow_up).to_contain_text(re.compile("holmium", re.I))
-    expect(page.locator("#sources")).to_contain_text("Announcement No. 57 of 2025")
+def test_open_document_highlights_the_cited_span(page):
+    ask(page, "Is holmium controlled?", as_of="2025-11-20")
+    card = page.locator("#sources .source").first
+    card.locator("summary", has_text="Open document").click()
+    text = card.locator(".document-text")
+    expect(text).to_be_visible()
+    expect(text.locator("mark").first).to_be_in_viewport()
+    assert len(text.inner_text()) > len(card.locator("blockquote").inner_text()), "the whole document is shown"
 
-    page.locator("#new-conversation").click()
-    expect(replies(page)).to_have_count(0)
-    expect(page.get_by_text("Is holmium controlled?")).to_be_visible()  # the example questions are back
+
+def test_mobile_drawer_opens_from_a_citation(browser, url, artifacts):
+    page = new_page(browser, url, width=390, height=844)
+    try:
+        reply = ask(page, "Is holmium controlled?", as_of="2025-11-20")
+        drawer = page.locator("#details-column")
+        expect(drawer).not_to_be_in_viewport()
+        page.screenshot(path=str(artifacts / "web-mobile.png"))
+        reply.locator('a[href="#source-1"]').click()
+        expect(drawer).to_have_class(re.compile(r"\bopen\b"))
+        expect(page.locator("#source-1")).to_be_in_viewport()
+        page.screenshot(path=str(artifacts / "web-mobile-drawer.png"))
+        page.locator("#close-drawer").click()
+        expect(drawer).not_to_have_class(re.compile(r"\bopen\b"))
+    finally:
+        page.context.close()
 
 
-def test_example_question_then_copy_and_download_the_answer(page, tmp_path):
+def test_no_serious_accessibility_violations_empty_answered_and_dark(browser, url, artifacts):
+    page = new_page(browser, url)
+    try:
+        assert serious(page) == [], "empty page"
+        ask(page, "Is holmium controlled?", as_of="2025-11-20")
+        assert serious(page) == [], "after an answer"
+        page.locator("#theme-toggle").click()
+        expect(page.locator("body")).to_have_class(re.compile(r"\bdark\b"))
+        page.screenshot(path=str(artifacts / "web-answer-dark.png"))
+        assert serious(page) == [], "dark theme"
+    finally:
+        page.context.close()
+
+
+def test_example_question_and_keyboard_shortcuts(page):
     page.get_by_text("What does control code 1E902.b cover?").click()
-    reply = replies(page).first
-    expect(reply).to_contain_text("Answer as of", timeout=ANSWER_WAIT_MS)
-
-    page.get_by_role("button", name="Copy answer").click()
-    expect(page.locator("#note")).to_contain_text("Copied")
-    copied = page.evaluate("navigator.clipboard.readText()")
-    assert "1E902.b" in copied and "## Sources" in copied and "[1] " in copied
-
-    with page.expect_download() as download:
-        page.locator("#download").click()
-    saved = tmp_path / "answer.md"
-    download.value.save_as(saved)
-    assert saved.read_text(encoding="utf-8") == copied
-
-
-def test_empty_question_shows_a_message(page):
-    reply = ask(page, "", expected="Please type a question")
-    expect(reply).to_contain_text("it was empty")
-    expect(ask(page, "Is holmium controlled?", as_of="2025-11-20")).to_contain_text("suspended")
+    expect(replies(page).first).to_contain_text("Answer as of", timeout=ANSWER_WAIT_MS)
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("/")
+    expect(page.locator("#question textarea")).to_be_focused()
+    page.keyboard.press("Escape")
+    page.locator("#sources").click(position={"x": 5, "y": 5})
+    page.keyboard.press("Alt+n")
+    expect(replies(page)).to_have_count(0)

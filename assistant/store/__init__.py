@@ -10,6 +10,7 @@ Layout under the index folder::
         keyword/                  bm25s index
         chunks.jsonl              every chunk with its metadata
         register.json             the measures register
+        parties.json              the parties register (listed entities, for screening)
         dropped.json              lines the web-capture cleaner left out, per file
         manifest.json             document hashes, model, chunking, schema version
 
@@ -43,8 +44,10 @@ from assistant.config import Settings, set_offline_environment
 from assistant.errors import ChromaUnavailable, CorpusError, FileTooLarge, IndexCorrupt, IndexNotBuilt
 from assistant.ingest.chunking import ChunkingParams, chunk_document
 from assistant.ingest.loaders import read_corpus
+from assistant.intent import ensure_intent_model
 from assistant.keyword import KeywordIndex
 from assistant.models import MODEL_NAME, ensure_query_encoder
+from assistant.parties import PartiesRegister
 from assistant.register import Register
 from assistant.schema import Chunk, Document
 from assistant.store.integrity import check_build, read_chunk_file, vector_ids
@@ -109,6 +112,7 @@ def build_index(settings: Settings, full: bool = False, progress=None, embedder=
     previous, old_manifest = _previous_build(settings, target, full)
     damage = _live_damage(settings, previous)
     ensure_query_encoder(settings.index_dir)
+    ensure_intent_model(settings.index_dir)
     if previous and not damage and _unchanged(old_manifest, target):
         return BuildReport(
             documents=len(documents), chunks=sum(len(d["chunks"]) for d in old_manifest.documents.values()),
@@ -208,7 +212,11 @@ def _write_build(work, documents, target, previous, old_manifest, progress, embe
     report.chunks, report.documents = len(rows), len(target.documents)
     _write_chunks(work, rows)
     KeywordIndex.build([r["id"] for r in rows], [r["text"] for r in rows]).save(work / "keyword")
-    Register.from_documents([d for d in documents if d.id in target.documents]).save(work / "register.json")
+    kept = [d for d in documents if d.id in target.documents]
+    Register.from_documents(kept).save(work / "register.json")
+    parties, problems = PartiesRegister.from_documents(kept)
+    parties.save(work / "parties.json")
+    report.problems += problems
     (work / "manifest.json").write_text(json.dumps(asdict(target), indent=1), encoding="utf-8")
     return report
 

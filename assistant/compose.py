@@ -1,0 +1,307 @@
+"""Stage 4: decision + passages -> an answer plan: verdict, status lines, quotes, caveats.
+
+Every fact in the verdict and in a status line cites the evidence sentence the
+register recorded for it (found in its passage, so it verifies like any
+quote). Quotes that only share words with the question are left out; a quote
+from a document about an instrument not yet issued on the as-of date, or that
+only speaks of later dates, is marked ``later``.
+
+>>> phrase_list(["No. 55", "No. 56", "No. 57"])
+'No. 55, No. 56 and No. 57'
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.answer import Sentence, cite
+from assistant.citations import normalise
+from assistant.dates import human_date
+from assistant.decide import Decision
+from assistant.measures import element_label, status_phrase
+from assistant.register import DEFAULT_CHECK, ELEMENTS, RELATED_PRODUCTS, Measure, Status
+from assistant.schema import Answer, Caveat, Citation, MeasureStatus, Passage, Query, Quote, StatusLine, Verdict
+from assistant.status import StatusWriter
+
+LATER_DATE = re.compile(
+    r"\b(\d{1,2}) (January|February|March|April|May|June|July|August|September|October|November|December) (20\d\d)\b"
+)
+MONTH_NUMBER = {m: i + 1 for i, m in enumerate(
+    "January February March April May June July August September October November December".split())}  # fmt: skip
+PRODUCT_NAMES = {"magnet": "magnets", "technology": "the technology", "equipment": "the equipment"}
+
+
+def phrase_list(names: list[str]) -> str:
+    names = list(dict.fromkeys(names))
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+class Composer:
+    """Builds the Answer's parts; ``writer`` adds evidence passages and numbers citations."""
+
+    def __init__(self, index, retriever, passages: list[Passage]):
+        self.index = index
+        self.citations: list[Citation] = []
+        self.writer = StatusWriter(index, retriever, passages, self.citations)
+        self.passages = passages
+        self.short = {doc_id: title.split(":")[0] for doc_id, title in index.titles.items()}
+
+    def compose(self, query: Query, decision: Decision, sentences: list[Sentence]) -> Answer:
+        answer = Answer(question=query.question, answer="", refused=False, passages=self.passages, as_of=query.as_of,
+                        standalone_question=query.standalone, query=query)  # fmt: skip
+        answer.status_lines = [self.status_line(m, decision.statuses[m.id]) for m in decision.measures]
+        answer.measures = [_measure_status(line, decision.statuses[line.measure_id]) for line in answer.status_lines]
+        if decision.changes:
+            answer.status_lines = self.change_lines(decision) + answer.status_lines
+        answer.verdict = self.verdict(query, decision, answer.status_lines)
+        answer.caveats = self.caveats(query, decision, answer.status_lines)
+        answer.quotes = self.quotes(query, decision, sentences, answer)
+        answer.citations = self.citations
+        return answer
+
+    def compose_party(self, query: Query, screenings: list, sentences: list[Sentence]) -> Answer:
+        """A party look-up: a verdict per screened name, each listing and status cited."""
+        answer = Answer(question=query.question, answer="", refused=False, passages=self.passages, as_of=query.as_of,
+                        standalone_question=query.standalone, query=query)  # fmt: skip
+        day = human_date(query.as_of)
+        parts, cited = [], []
+        for screening in screenings:
+            if not screening.hits:
+                parts.append(f"No match for {screening.input!r}. {screening.note}")
+                continue
+            for hit in screening.hits[:2]:
+                n = self.writer.cite_evidence(hit.citation.quote) if hit.citation else None
+                m = self.writer.cite_evidence(hit.meaning_citation.quote) if getattr(hit, "meaning_citation", None) else None
+                cited += [x for x in (n, m) if x]
+                kind = "matches" if hit.match == "exact" else f"possibly matches ({hit.reason})"
+                status = {"listed": "listed", "unknown": "of unknown status (the corpus is unsure)"}.get(hit.status, hit.status.replace("_", " "))
+                parts.append(f"{screening.input} {kind} {hit.name} on China's {hit.list_title}; on {day} it is {status}. {hit.meaning}")
+        outcome = "listed" if any(s.hits for s in screenings) else "not_listed"
+        answer.verdict = Verdict(outcome, " ".join(parts), list(dict.fromkeys(cited)), query.as_of)
+        if any(not s.hits for s in screenings):
+            answer.verdict.outcome = "no_match" if outcome == "not_listed" else outcome
+        answer.quotes = self.quotes(query, Decision(), sentences[:2], answer)
+        answer.citations = self.citations
+        return answer
+
+    # -- status lines ------------------------------------------------------
+    def label(self, m: Measure) -> str:
+        if "#" in m.id:
+            return m.title.split(", ", 1)[-1] if ", " in m.title else m.title
+        return self.short.get(m.document_id, m.title)
+
+    def status_line(self, m: Measure, status: Status) -> StatusLine:
+        n = self.writer.cite_evidence(status.evidence) if status.evidence else None
+        where = None
+        if status.status == "unknown":
+            where = _where(m) or DEFAULT_CHECK
+        return StatusLine(
+            measure_id=m.id, title=m.title, status=status.status, phrase=status_phrase(status, self.short),
+            since=status.since, until=status.until, by=status.by, by_title=self.short.get(status.by or ""),
+            citation=n, where_to_check=where,
+        )  # fmt: skip
+
+    def change_lines(self, decision: Decision) -> list[StatusLine]:
+        lines = []
+        for change in decision.changes:
+            n = self.writer.cite_evidence(change.evidence) if change.evidence else None
+            word = {"unknown": "its last recorded period ended; nothing later in the corpus"}.get(
+                change.status, change.status.replace("_", " ")
+            )
+            lines.append(
+                StatusLine(
+                    measure_id=change.measure.id, title=change.measure.title, status=change.status,
+                    phrase=f"{human_date(change.day)}: {word}", since=change.day, by=change.by,
+                    by_title=self.short.get(change.by or ""), citation=n,
+                )  # fmt: skip
+            )
+        return lines
+
+    # -- the verdict -------------------------------------------------------
+    def verdict(self, query: Query, decision: Decision, lines: list[StatusLine]) -> Verdict | None:
+        day = human_date(query.as_of)
+        if decision.changes:
+            start, end = query.window
+            n = len(decision.changes)
+            text = f"Between {human_date(start)} and {human_date(end)} the corpus records {n} status change{'s' * (n != 1)}, listed below in date order."
+            return Verdict("changes", text, [], query.as_of)  # each change below cites its own evidence
+        by_id = {line.measure_id: line for line in lines}
+        primary = [m for m in decision.primary if m.id in by_id]
+        if decision.outcome == "not_listed" or (decision.unlisted and not primary):
+            names = phrase_list([element_label(e) for e in decision.unlisted])
+            return Verdict("not_listed", f"Not listed. No instrument in the corpus lists {names} as a controlled element on {day}.",
+                           [], query.as_of)  # fmt: skip
+        if not primary or decision.outcome is None:
+            return None
+        groups: dict[str, list[Measure]] = {}
+        strength = ["in_force", "announced", "unknown", "suspended", "not_issued"]
+        for m in sorted(primary, key=lambda m: strength.index(by_id[m.id].status) if by_id[m.id].status in strength else 9):
+            groups.setdefault(by_id[m.id].status, []).append(m)
+        clauses, cited = [], []
+        for status, measures in groups.items():
+            line = by_id[measures[0].id]
+            names = phrase_list([self.label(m) for m in measures])
+            clauses.append(_clause(status, names, line, len(measures) > 1))
+            cited += [by_id[m.id].citation for m in measures if by_id[m.id].citation]
+        subject = _subject(query)
+        opening = _opening(decision, query, subject)
+        body = "; ".join(clauses)
+        text = f"{opening} On {day}, {body}."
+        if decision.asked and decision.asked_confirmed is False and decision.asked != "lifted":
+            text += f" {_not_asked(decision.asked, len(primary) > 1)}"
+        text += self._claim_date(query, decision, cited)
+        return Verdict(decision.outcome, _sentence_case(text), list(dict.fromkeys(cited)), query.as_of,
+                       [m.id for m in primary])  # fmt: skip
+
+    def _claim_date(self, query: Query, decision: Decision, cited: list[int]) -> str:
+        """ "Our customer says it has applied since 1 Dec 2025": the status on that date too."""
+        claimed = [d for d in query.dates if d.role in {"claim", "about"} and d.start != query.as_of]
+        if not (query.claim and claimed and decision.primary):
+            return ""
+        day = claimed[0].start
+        parts = []
+        for m in decision.primary[:3]:
+            status = m.status_on(day)
+            n = self.writer.cite_evidence(status.evidence) if status.evidence else None
+            if n:
+                cited.append(n)
+            parts.append(f"{self.label(m)} was {status_phrase(status, self.short)}")
+        return f" On {human_date(day)}, " + "; ".join(parts) + "."
+
+    # -- caveats -----------------------------------------------------------
+    def caveats(self, query: Query, decision: Decision, lines: list[StatusLine]) -> list[Caveat]:
+        caveats = []
+        if decision.unlisted:
+            caveats += self._unlisted(decision.unlisted, query.as_of)
+        unknown = [line for line in lines if line.status == "unknown" and line.where_to_check]
+        for where in dict.fromkeys(line.where_to_check for line in unknown):
+            caveats.append(Caveat(f"For anything after the corpus ends, check {where}.", kind="where_to_check"))
+        return caveats
+
+    def _unlisted(self, unlisted: list[str], as_of: str) -> list[Caveat]:
+        checked, cited = [], []
+        seen: set[str] = set()
+        for m in self.index.register.element_lists():
+            if m.document_id in seen:
+                continue
+            seen.add(m.document_id)
+            n = self.writer.cite_evidence(m.scope_evidence)
+            if n:
+                checked.append(f"{self.short.get(m.document_id, m.title)} [{n}]")
+                cited.append(n)
+        out = []
+        if checked:
+            out.append(Caveat("Lists checked: " + "; ".join(checked), cited, kind="lists_checked"))
+        for text, n in self.writer_limits(unlisted, as_of):
+            out.append(Caveat(f"Limits: {text}", [n], kind="limit"))
+        return out
+
+    def writer_limits(self, unlisted: list[str], as_of: str) -> list[tuple[str, int]]:
+        """Listed products that contain an unlisted element (NdFeB magnets with Dy or Tb, for Nd)."""
+        from assistant.status import _sentence_naming
+
+        lists = sorted(self.index.register.element_lists(), key=lambda m: m.status_on(as_of).status != "in_force")
+        out = []
+        for product in dict.fromkeys(RELATED_PRODUCTS[e] for e in unlisted if e in RELATED_PRODUCTS):
+            sentence = next((s for m in lists if (s := _sentence_naming(product, m, self.index))), None)
+            n = self.writer.cite_evidence(sentence) if sentence else None
+            if n:
+                out.append((normalise(sentence), n))
+        return out
+
+    # -- quotes ------------------------------------------------------------
+    def quotes(self, query: Query, decision: Decision, sentences: list[Sentence], answer: Answer) -> list[Quote]:
+        cited_texts = {normalise(c.quote) for c in self.citations}
+        first_day = {m.document_id: m.timeline[0]["from"] for m in self.index.register.measures.values() if "#" not in m.id}
+        out = []
+        for s in sentences:
+            text = normalise(s.text)
+            if text in cited_texts or text.endswith(":") and s.list_after is None:
+                continue
+            if _off_topic(text, query):
+                continue
+            n = len(self.citations) + 1
+            self.citations.append(cite(s.text, s.passage, s.start, s.end, n))
+            cited_texts.add(text)
+            later = first_day.get(s.passage.document_id, "") > query.as_of or _only_later_dates(text, query.as_of)
+            out.append(Quote(text, n, later))
+        return out
+
+
+def _off_topic(text: str, query: Query) -> bool:
+    """A sentence about other elements only, when the question names elements."""
+    if not query.items.elements:
+        return False
+    lowered = text.lower()
+    names = [e for e in ELEMENTS if re.search(rf"\b{e}\b", lowered)]
+    return bool(names) and not any(e in names for e in query.items.elements) and not any(
+        p in lowered for p in ("rare earth", "rare-earth", "magnet")
+    )
+
+
+def _only_later_dates(text: str, as_of: str) -> bool:
+    days = [f"{y}-{MONTH_NUMBER[m]:02d}-{int(d):02d}" for d, m, y in LATER_DATE.findall(text)]
+    return bool(days) and all(day > as_of for day in days)
+
+
+def _subject(query: Query) -> str:
+    if query.items.elements:
+        return phrase_list([element_label(e) for e in query.items.elements])
+    if query.items.control_codes:
+        return phrase_list(query.items.control_codes)
+    if query.items.products:
+        return phrase_list([PRODUCT_NAMES.get(p, p) for p in query.items.products])
+    return ""
+
+
+def _opening(decision: Decision, query: Query, subject: str) -> str:
+    if decision.asked_confirmed is True:
+        return "Yes, that is right."
+    if decision.asked_confirmed is False:
+        return "No, that is not right." if query.claim else "No."
+    word = {
+        "yes": "Yes.", "suspended": "Not at present.", "not_yet_in_force": "Not yet.", "no": "No.",
+        "unknown": "Unknown.", "partly": "Partly.", "mixed": "Not at present.",
+    }.get(decision.outcome, "")  # fmt: skip
+    if decision.outcome == "yes" and query.intent == "applicability" and subject:
+        return f"Yes: exports of {subject} need a MOFCOM export licence."
+    return word
+
+
+def _clause(status: str, names: str, line: StatusLine, plural: bool) -> str:
+    verb = "are" if plural else "is"
+    if status == "in_force":
+        return f"{names} {verb} in force (since {human_date(line.since)})"
+    if status == "suspended":
+        by = f" by {line.by_title}" if line.by_title else ""
+        until = f", until {human_date(line.until)}" if line.until else ""
+        return f"{names} {verb} suspended (since {human_date(line.since)}{by}{until}), so {'their' if plural else 'its'} licence requirement does not apply for now"
+    if status == "announced":
+        return f"{names} {verb} announced but not yet in force ({line.phrase.split('(', 1)[-1].rstrip(')') if '(' in line.phrase else 'not yet effective'})"
+    if status == "not_issued":
+        return f"{names} had not yet been issued ({line.phrase.split('(', 1)[-1].rstrip(')')})"
+    if status == "unknown":
+        return f"the status of {names} is unknown: the corpus records {'them' if plural else 'it'} until {human_date(line.since)} and has nothing later"
+    return f"{names} {verb} {line.phrase}"
+
+
+def _not_asked(asked: str, plural: bool) -> str:
+    word = {"suspended": "suspended", "in_force": "in force", "lifted": "lifted"}[asked]
+    return f"{'They were' if plural else 'It was'} not {word} on that date." if asked != "in_force" else (
+        f"{'They are' if plural else 'It is'} not in force on that date."
+    )
+
+
+def _sentence_case(text: str) -> str:
+    return text[0].upper() + text[1:] if text else text
+
+
+def _where(m: Measure) -> str | None:
+    for period in reversed(m.timeline):
+        if period.get("check"):
+            return period["check"]
+    return None
+
+
+def _measure_status(line: StatusLine, status: Status) -> MeasureStatus:
+    return MeasureStatus(line.measure_id, line.title, status.status, status.since, status.until, status.by, line.citation, status.note)

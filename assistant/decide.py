@@ -1,0 +1,169 @@
+"""Stage 3: ``Query`` + register -> which measures apply and their status, as data.
+
+Relevant measures come from what the query names (items, instruments by number
+or usual name, destinations), else from the documents the answer quotes. The
+*primary* measures are the ones the question is about; the verdict speaks of
+them. ``changes`` lists every status change inside a window, in date order.
+
+>>> from assistant.register import Measure, Register
+>>> m = Measure(id="a", title="A", document_id="a", timeline=[{"from": "2025-10-09", "until": "2025-11-06",
+...     "status": "announced"}, {"from": "2025-11-07", "until": "2026-11-10", "status": "suspended"}])
+>>> [c.status for c in changes(Register([m]), "2025-10-01", "2025-12-01")]
+['announced', 'suspended']
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.measures import MAX_MEASURES, _best_of_document, _collapse, _unique
+from assistant.register import RARE_EARTHS, ItemQuery, Measure, Register, Status
+from assistant.schema import Query
+
+# What a question asks the status to be ("were they suspended too?", "is it still in force?").
+ASKED_STATUS = {
+    "suspended": re.compile(r"\b(suspend\w*|paused?|on hold|frozen|halted)\b", re.I),
+    "lifted": re.compile(r"\b(lifted|removed|scrapped|cancell?ed|revoked|ended|dropped|rolled back|repealed)\b", re.I),
+    "in_force": re.compile(r"\b(in force|in effect|appl(?:y|ies|ied)|effective|valid|took effect|take effect|enforced|active)\b", re.I),
+}
+IN_FORCE_LIKE = {"in_force"}
+
+
+@dataclass
+class Change:
+    """One status change of a measure on a day, with the sentence that states it."""
+
+    day: str
+    measure: Measure
+    status: str
+    evidence: str | None
+    by: str | None = None
+
+
+@dataclass
+class Decision:
+    """What the register says about the query on its as-of date."""
+
+    measures: list[Measure] = field(default_factory=list)  # every measure worth a status line
+    primary: list[Measure] = field(default_factory=list)  # what the verdict speaks of
+    statuses: dict[str, Status] = field(default_factory=dict)
+    unlisted: list[str] = field(default_factory=list)  # rare earths named that no instrument lists
+    outcome: str | None = None  # yes | no | not_listed | suspended | not_yet_in_force | unknown | partly
+    asked: str | None = None  # the status the question or a claim puts forward
+    asked_confirmed: bool | None = None
+    changes: list[Change] = field(default_factory=list)
+
+
+def decide(query: Query, register: Register, quoted_documents: list[str]) -> Decision:
+    decision = Decision()
+    items = ItemQuery(query.items.elements, query.items.control_codes, query.items.hs_codes)
+    named = _collapse(query.standalone, register.for_items(items) + _product_measures(query, register))
+    named += _collapse(query.standalone, [register.measures[i] for i in query.instruments if i in register.measures])
+    with_destinations = _for_destinations(named, query, register, bool(items))
+    # a destination's own measures are context when the question names what it is about
+    decision.primary = _unique([m for m in with_destinations if m in named] if named else with_destinations)
+    found = _unique(decision.primary + with_destinations)
+    if not found and not items and query.intent in {"applicability", "status", "coverage"}:
+        for doc_id in quoted_documents[:2]:
+            found += _best_of_document(query.standalone, register.for_documents([doc_id]))
+    key = lambda m: not any(e in m.title.lower() for e in query.items.elements)  # noqa: E731
+    decision.measures = sorted(_unique(found), key=key)[:MAX_MEASURES]
+    decision.statuses = {m.id: m.status_on(query.as_of) for m in decision.measures}
+    decision.unlisted = unlisted_elements(query, register)
+    if query.window:
+        decision.changes = changes(register, *query.window)
+    _outcome(decision, query)
+    return decision
+
+
+def _product_measures(query: Query, register: Register) -> list[Measure]:
+    """A product without a listed element ("NdFeB magnets"): the measures whose forms name it."""
+    if query.items.elements or not query.items.products:
+        return []
+    words = {"magnet": "magnet"}
+    wanted = [words[p] for p in query.items.products if p in words]
+    return [m for m in register.measures.values() if any(w in f.lower() for w in wanted for f in m.forms)]
+
+
+def _for_destinations(found: list[Measure], query: Query, register: Register, has_items: bool) -> list[Measure]:
+    named = set(query.destinations)
+    if named and (has_items or query.intent in {"applicability", "status"}):
+        by_destination = [m for m in register.measures.values() if set(m.destinations) & named]
+        if query.items.elements:  # "gallium to the US": the destination's measures that share the document
+            docs = {m.document_id for m in found}
+            by_destination = [m for m in by_destination if m.document_id in docs or not m.elements]
+        found = found + by_destination
+    return [m for m in found if not m.destinations or not named or set(m.destinations) & named]
+
+
+def unlisted_elements(query: Query, register: Register) -> list[str]:
+    """Rare earths the query names that no measure in the corpus lists."""
+    if query.intent not in {"applicability", "status", "coverage"}:
+        return []
+    listed = {e for m in register.measures.values() for e in m.elements}
+    return [e for e in query.items.elements if e in RARE_EARTHS and e not in listed]
+
+
+def changes(register: Register, start: str, end: str) -> list[Change]:
+    """Every status change recorded in [start, end], in date order (ending periods included)."""
+    found = []
+    for m in register.measures.values():
+        for i, period in enumerate(m.timeline):
+            if start <= period["from"] <= end:
+                found.append(Change(period["from"], m, period["status"], period.get("evidence"), period.get("by")))
+            until = period.get("until")
+            following = m.timeline[i + 1] if i + 1 < len(m.timeline) else None
+            if until and following is None and start <= _next_day(until) <= end:
+                found.append(Change(_next_day(until), m, "unknown", period.get("evidence"), None))
+    return sorted(found, key=lambda c: (c.day, c.measure.id))
+
+
+def _next_day(iso: str) -> str:
+    import datetime as dt
+
+    return (dt.date.fromisoformat(iso) + dt.timedelta(days=1)).isoformat()
+
+
+def asked_status(text: str) -> str | None:
+    """The status a question or claim puts forward, if it names one."""
+    return next((status for status, pattern in ASKED_STATUS.items() if pattern.search(text)), None)
+
+
+def _outcome(decision: Decision, query: Query) -> None:
+    primary = [m for m in decision.primary if m.id in decision.statuses]
+    if query.intent not in {"applicability", "status", "coverage"} and not query.claim:
+        return
+    if not primary:
+        if decision.unlisted:
+            decision.outcome = "not_listed"
+        return
+    statuses = {decision.statuses[m.id].status for m in primary}
+    if len(statuses) == 1:
+        decision.outcome = OUTCOME[statuses.pop()]
+    elif query.intent == "applicability":  # a licence is needed if any measure that covers it is in force
+        decision.outcome = OUTCOME[min(statuses, key=STRENGTH.index)]
+    elif "in_force" in statuses:
+        decision.outcome = "partly"
+    else:
+        decision.outcome = "mixed"
+    text = query.claim or query.question
+    decision.asked = asked_status(text)
+    if decision.asked:
+        actual = {decision.statuses[m.id].status for m in primary}
+        if decision.asked == "lifted":
+            decision.asked_confirmed = False if actual & {"in_force", "suspended", "announced"} else None
+        else:
+            decision.asked_confirmed = decision.asked in actual and len(actual) == 1
+
+
+STRENGTH = ["in_force", "announced", "unknown", "suspended", "not_issued", "lapsed", "repealed"]
+OUTCOME = {
+    "in_force": "yes",
+    "suspended": "suspended",
+    "announced": "not_yet_in_force",
+    "not_issued": "no",
+    "unknown": "unknown",
+    "lapsed": "no",
+    "repealed": "no",
+}

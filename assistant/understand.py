@@ -1,0 +1,331 @@
+"""Stage 1: question + history + as-of -> ``Query``. The question is read here, once.
+
+Everything later (retrieval, the register, composing, rendering) works from
+the ``Query``. What is learned and what is a rule:
+
+- the intent comes from a classifier trained on example phrasings
+  (``assistant/intent.py``); no word list decides it;
+- rules remain only where they are exact: dates, announcement numbers,
+  control and HS codes, element names and symbols, country names, and the
+  usual names instruments carry in their front matter (``items.terms``).
+
+Dates: the date an answer speaks for (``as_of``) is kept apart from the dates
+a question is about. "Was holmium controlled on 15 December 2025?" asks for the
+state on that day, so it becomes the as-of; "which elements were added on 9
+October 2025?" and "our customer says it has applied since 1 December 2025"
+talk about events, so the answer still speaks for the as-of in use.
+
+>>> q = read_dates("Which elements were added on 9 October 2025?", "2026-11-24")
+>>> (q.as_of, q.as_of_source, [d.role for d in q.dates])
+('2026-11-24', 'setting', ['about'])
+>>> read_dates("Was holmium controlled on 15 December 2025?", "2026-11-24").as_of
+'2025-12-15'
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from assistant.dates import DAY_MONTH_YEAR, ISO, MONTH_DAY_YEAR, NOW, _month
+from assistant.errors import QuestionInvalid
+from assistant.keyword import announcement_numbers
+from assistant.language import detect, english_gist
+from assistant.register import FORMS, Register, items_in
+from assistant.schema import DateMention, Items, Query, Turn
+from assistant.textinput import clean_question
+
+# -- dates ---------------------------------------------------------------------
+
+_MONTHS = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+MONTH_YEAR = re.compile(rf"\b{_MONTHS}\s+(20\d\d)\b", re.I)
+DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTHS}(?!\s*,?\s*20\d\d)\b", re.I)
+# Words right before a date that make it an event the question talks about, not the day it asks for.
+EVENT_BEFORE = re.compile(
+    r"\b(since|from|after|before|until|till|between|through|added|issued|announced|published|imposed|introduced|"
+    r"adopted|signed|released|dated|lifted|expired?|ended|started|began|changed|listed|designated|effective|"
+    r"took effect|take effect|came into force|come into force|applied|applies|apply|check|checked|truce|deal|"
+    r"meeting|summit|announcement|notice|of)\b(?:\W+\w+){0,2}\W*$",
+    re.I,
+)
+AS_OF_BEFORE = re.compile(r"\b(as of|as at|status on|situation on|position on)\W*$", re.I)
+STATE_WORDS = re.compile(
+    r"\b(controlled|control|in force|in effect|suspended|required|require|needed|need|needs|allowed|permitted|"
+    r"banned|covered|cover|valid|restricted|legal|licen[cs]e[sd]?|status|apply|applies|still|listed|ok)\b",
+    re.I,
+)
+WINDOW = re.compile(r"\b(between|from)\b.{0,40}?\b(and|to|until|till)\b", re.I)
+# "Our customer says X; correct?": a statement someone else made that the user wants confirmed or corrected.
+CLAIM = re.compile(
+    r"\b(?:(?:customer|client|colleague|boss|manager|supplier|someone|somebody|he|she|they|journalist|broker|forwarder|"
+    r"lawyer|counsel|report|article|media|team|partner|buyer|seller|agent|people|consultant|vendor|purchasing|sales)\w*\s+"
+    r"(?:\w+\s+){0,2}(?:says?|said|claims?|claimed|told (?:us|me)|tells (?:us|me)|insists?|believes?|thinks?|reckons?|"
+    r"maintains?)|i heard|i read that|we heard|according to (?:our|my|a|the) \w+|is it true|is that (?:right|correct|true)|"
+    r"am i right|we were told|i was told|our understanding is|i understand that)\b|\b(?:correct|right|true)\s*\?",
+    re.I,
+)
+SINCE_LAST = re.compile(r"\bsince (?:my|our|the) last (?:check|look|review|update)\b", re.I)
+
+
+@dataclass
+class _Found:
+    start: int
+    end: int
+    first: str
+    last: str
+
+
+def _find_dates(text: str) -> list[_Found]:
+    found: list[_Found] = []
+
+    def add(m: re.Match, first: str, last: str):
+        if not any(f.start <= m.start() < f.end for f in found):
+            found.append(_Found(m.start(), m.end(), first, last))
+
+    for m in ISO.finditer(text):
+        day = _real(int(m[1]), int(m[2]), int(m[3]), m[0])
+        add(m, day, day)
+    for m in DAY_MONTH_YEAR.finditer(text):
+        day = _real(int(m[3]), _month(m[2]), int(m[1]), m[0])
+        add(m, day, day)
+    for m in MONTH_DAY_YEAR.finditer(text):
+        day = _real(int(m[3]), _month(m[1]), int(m[2]), m[0])
+        add(m, day, day)
+    for m in DAY_MONTH.finditer(text):  # "between 1 Oct and 1 Dec 2025": the year of the next date that has one
+        later = re.search(r"\b(20\d\d)\b", text[m.end() :])
+        if later:
+            day = _real(int(later[1]), _month(m[2]), int(m[1]), m[0])
+            add(m, day, day)
+    for m in MONTH_YEAR.finditer(text):
+        year, month = int(m[2]), _month(m[1])
+        add(m, f"{year:04d}-{month:02d}-01", f"{year:04d}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}")
+    return sorted(found, key=lambda f: f.start)
+
+
+def _real(year: int, month: int, day: int, written: str) -> str:
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        raise QuestionInvalid(
+            f"The question names a date that does not exist ({written!r}). Please check the day and month."
+        ) from None
+
+
+def _role(text: str, f: _Found, claim_at: int | None) -> str:
+    before = text[: f.start]
+    clause = re.split(r"[.;?!]|,\s*(?:and|but)\b", before)[-1]
+    if claim_at is not None and f.start > claim_at and CLAIM.search(text[claim_at : f.start + 1]):
+        return "claim"
+    if AS_OF_BEFORE.search(before):
+        return "as_of"
+    if EVENT_BEFORE.search(before):
+        return "about"
+    if not clause.strip(" ,") or re.fullmatch(r"\W*(on|in|at|by|during)\W*", clause, re.I):
+        return "as_of"  # "On 15 Dec 2025, was ..." / "In March 2025, did ..."
+    if STATE_WORDS.search(clause) and re.search(r"\b(on|in|at|by|during)\W*$", clause, re.I):
+        return "as_of"  # "was holmium controlled on 15 December 2025?"
+    return "about"
+
+
+def read_dates(question: str, reference: str, reference_source: str = "setting") -> Query:
+    """The as-of date and the dates a question talks about (a partial Query)."""
+    found = _find_dates(question)
+    claim = CLAIM.search(question)
+    claim_at = _claim_start(question, claim) if claim else None
+    mentions = []
+    for f in found:
+        role = _role(question, f, claim_at)
+        mentions.append(DateMention(question[f.start : f.end], f.first, f.last, role))
+    query = Query(question=question, standalone=question, as_of=reference, as_of_source=reference_source, dates=mentions)
+    window = WINDOW.search(question)
+    if window and len(found) >= 2:
+        a, b = found[0], found[1]
+        mentions[0].role, mentions[1].role = "window_from", "window_to"
+        query.window = (a.first, b.last)
+    elif SINCE_LAST.search(question) or (found and re.search(r"\bsince\W*$", question[: found[0].start], re.I)):
+        if found and mentions[0].role != "claim":
+            mentions[0].role = "window_from"
+            query.window = (found[0].first, reference)
+    as_of = [m for m in mentions if m.role == "as_of"]
+    if as_of:
+        query.as_of, query.as_of_source = as_of[0].end, "question"
+    elif NOW.search(question):
+        query.as_of = reference
+    return query
+
+
+def _claim_start(question: str, claim: re.Match) -> int:
+    """Where the claimed statement starts: the clause holding the claim verb."""
+    starts = [m.end() for m in re.finditer(r"[.;!?]\s", question[: claim.start()])]
+    return starts[-1] if starts else 0
+
+
+# -- what the question names ---------------------------------------------------
+
+COUNTRIES = {
+    "United States": r"US|U\.S\.A?\.?|USA|United States|America|American",
+    "Japan": r"Japan|Japanese",
+    "Germany": r"Germany|German",
+    "Netherlands": r"Netherlands|Dutch|Holland",
+    "South Korea": r"Korea|Korean|South Korea",
+    "India": r"India|Indian",
+    "Vietnam": r"Vietnam|Viet Nam|Vietnamese",
+    "Taiwan": r"Taiwan|Taiwanese",
+    "France": r"France|French",
+    "Italy": r"Italy|Italian",
+    "United Kingdom": r"UK|U\.K\.|United Kingdom|Britain|British",
+    "European Union": r"EU|European Union|Europe|European",
+    "Mexico": r"Mexico|Mexican",
+    "Canada": r"Canada|Canadian",
+    "Australia": r"Australia|Australian",
+    "Malaysia": r"Malaysia|Malaysian",
+    "Thailand": r"Thailand|Thai",
+    "Singapore": r"Singapore",
+    "Russia": r"Russia|Russian",
+    "Brazil": r"Brazil|Brazilian",
+    "Poland": r"Poland|Polish",
+    "Sweden": r"Sweden|Swedish",
+    "Israel": r"Israel|Israeli",
+    "Turkey": r"Turkey|Turkish",
+}
+SHORT_NAMES = re.compile(r"^[A-Z.]+$")  # US, UK, EU: upper case only ("us" is a pronoun)
+_COUNTRIES = {
+    name: re.compile(
+        "|".join(rf"(?<![\w.])(?:{p})(?![\w])" if SHORT_NAMES.match(p.replace("\\", "")) else rf"(?i:(?<![\w.]){p}(?![\w]))"
+                 for p in pattern.split("|"))  # fmt: skip
+    )
+    for name, pattern in COUNTRIES.items()
+}
+END_USES = {
+    "military": r"military|defen[cs]e|weapons?|missiles?|armed forces|army|navy|fighter",
+    "semiconductors": r"chips?|semiconductors?|wafers?|14 ?nm|256[- ]layer|memory",
+    "artificial intelligence": r"\bAI\b|artificial intelligence",
+}
+_END_USES = {name: re.compile(rf"\b(?:{pattern})\b", re.I) for name, pattern in END_USES.items()}
+PRODUCTS = {
+    "magnet": re.compile(r"\b(ndfeb|neo(?:dymium)? magnets?|magnets?|smco)\b", re.I),
+    "technology": re.compile(r"\b(know-?how|technolog\w*|licen[cs]e (?:our|the) (?:process|know)|production lines?|blueprints?)\b", re.I),
+    "equipment": re.compile(r"\b(equipment|furnaces?|machines?|kilns?)\b", re.I),
+}
+# "the April 2025 controls", "the October package": measures issued in that month.
+USUAL_NAME = re.compile(
+    rf"\b{_MONTHS}(?:\s+\d{{1,2}})?(?:\s+(20\d\d))?\s+(controls?|measures?|rules?|restrictions?|package|announcements?|list|curbs|ban)\b",
+    re.I,
+)
+
+
+def named_items(text: str) -> Items:
+    found = items_in(text)
+    forms = [f for f in FORMS if re.search(rf"\b{f}s?\b", text, re.I)]
+    products = [name for name, pattern in PRODUCTS.items() if pattern.search(text)]
+    return Items(found.elements, forms, products, found.control_codes, found.hs_codes)
+
+
+def destinations(text: str) -> list[str]:
+    return [name for name, pattern in _COUNTRIES.items() if pattern.search(text)]
+
+
+def end_uses(text: str) -> list[str]:
+    return [name for name, pattern in _END_USES.items() if pattern.search(text)]
+
+
+def instruments(text: str, register: Register, reference: str) -> list[str]:
+    """Measure ids the question names: by number, by a usual name in front matter, or by month of issue."""
+    ids: list[str] = []
+    numbers = announcement_numbers(text)
+    years = set(re.findall(r"\b(20\d\d)\b", text))
+    for m in register.measures.values():
+        number = re.search(r"\d+", m.number or "")
+        if number and number.group(0) in numbers:
+            year = re.search(r"\b(20\d\d)\b", m.number or "")
+            if not (year and years and year.group(1) not in years and _number_year_given(text, number.group(0))):
+                ids.append(m.id)
+    ids += [m.id for m in register.for_terms(text)]
+    for match in USUAL_NAME.finditer(text):
+        month = _month(match.group(1))
+        year = int(match.group(2)) if match.group(2) else None
+        for m in register.measures.values():
+            issued = dt.date.fromisoformat(m.timeline[0]["from"])
+            of_that_year = str(issued.year) in (m.number or "")  # a clause added later to an older instrument is not it
+            if issued.month == month and (year is None or issued.year == year) and issued.isoformat() <= reference and of_that_year:
+                ids.append(m.id)
+    return list(dict.fromkeys(ids))
+
+
+def _number_year_given(text: str, number: str) -> bool:
+    """Does the text say which year's announcement No. N it means ("No. 57 of 2023", "57/2025")?"""
+    return bool(re.search(rf"\b{number}\s*(?:of|/)\s*20\d\d|20\d\d\s*(?:年第|No\.?\s*){number}", text, re.I))
+
+
+# -- follow-ups ------------------------------------------------------------------
+
+
+def standalone(question: str, history: list[Turn]) -> str:
+    from assistant.conversation import standalone as rewrite
+
+    return rewrite(question, history)
+
+
+# -- the stage -------------------------------------------------------------------
+
+
+@dataclass
+class Understanding:
+    """What ``understand`` needs besides the question: the register, the intent model and an encoder."""
+
+    register: Register
+    intent_model: object = None  # assistant.intent.IntentModel
+    encoder: object = None  # has embed_query(text)
+    parties: list = field(default_factory=list)  # (party_id, names) pairs for look-ups
+
+    def understand(self, question: str, history: list[Turn] | None = None, as_of: str | None = None,
+                   today: str | None = None) -> Query:  # fmt: skip
+        history = history or []
+        question = clean_question(question)
+        today = today or dt.date.today().isoformat()
+        reference, source = (as_of, "setting") if as_of else (today, "today")
+        language = detect(question)
+        text = standalone(question, history)
+        if language != "en":  # read what resolves (announcement numbers, element names, codes) into English
+            gist = english_gist(question)
+            latin_words = len(re.findall(r"[A-Za-z]{3,}", question))
+            text = (f"{text} ({gist})" if latin_words >= 3 else gist) if gist else text
+        query = read_dates(question, reference, source)
+        query.standalone, query.language = text, language
+        if language != "en" and text != question:
+            query.notes.append(f"Read as: {text}")
+        if query.as_of_source != "question" and text != question:
+            from_history = read_dates(text, reference, source)
+            if from_history.as_of_source == "question":
+                query.as_of, query.as_of_source = from_history.as_of, "question"
+        query.items = named_items(text)
+        query.destinations = destinations(text)
+        query.end_uses = end_uses(text)
+        query.instruments = instruments(text, self.register, query.as_of)
+        query.parties = self._parties(text)
+        claim = CLAIM.search(question)
+        if claim:
+            query.claim = question[_claim_start(question, claim) :].strip()
+        self._intent(query, text)
+        return query
+
+    def _intent(self, query: Query, text: str) -> None:
+        if self.intent_model is None or self.encoder is None:
+            return
+        prediction = self.intent_model.predict(self.encoder.embed_query(text), text)
+        query.intent, query.intent_confidence = prediction.intent, round(prediction.confidence, 4)
+        query.notes += [f"{name}={p:.2f}" for name, p in sorted(prediction.probabilities.items(), key=lambda kv: -kv[1])[:3]]
+
+    def _parties(self, text: str) -> list[str]:
+        if not self.parties:
+            return []
+        from rapidfuzz import fuzz
+
+        lowered = text.lower()
+        found = []
+        for party_id, names in self.parties:
+            if any(len(n) >= 4 and fuzz.partial_ratio(n.lower(), lowered) >= 92 for n in names):
+                found.append(party_id)
+        return found
