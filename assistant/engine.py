@@ -91,7 +91,8 @@ class Engine:
         index = open_index(self.settings)
         embedder = self._embedder or query_encoder(self.settings.index_dir)
         retriever = HybridRetriever(index, embedder, self.settings.candidates, self.settings.rrf_k, self.settings.dense_weight)
-        vocabulary = Vocabulary.from_texts([r["text"] for r in index.chunks.values()])
+        counts = index.term_counts
+        vocabulary = Vocabulary(counts.df, counts.n) if counts else Vocabulary.from_texts([r["text"] for r in index.chunks.values()])
         answerer = ExtractiveAnswerer(vocabulary, self.settings.answer_sentences)
         from assistant.intent import load_intent_model
 

@@ -10,6 +10,7 @@ Layout under the index folder::
         keyword/                  bm25s index
         chunks.jsonl              every chunk with its metadata
         register.json             the measures register
+        vocabulary.json           document frequencies of answer terms (updated by what changed)
         parties.json              the parties register (listed entities, for screening)
         dropped.json              lines the web-capture cleaner left out, per file
         manifest.json             document hashes, model, chunking, schema version
@@ -52,6 +53,7 @@ from assistant.register import Register
 from assistant.schema import Chunk, Document
 from assistant.store.integrity import check_build, read_chunk_file, vector_ids
 from assistant.store.live import Lease, generation, leased, live_link, point_live_at
+from assistant.store.vocabulary import TermCounts
 
 SCHEMA_VERSION = 2
 COLLECTION = "lodestone"
@@ -209,6 +211,7 @@ def _write_build(work, documents, target, previous, old_manifest, progress, embe
     for batch in range(0, len(gone), 5000):
         store._collection.delete(ids=gone[batch : batch + 5000])
     report.removed = len(gone)
+    _term_counts(previous, old_chunks, rows).save(work)
     report.chunks, report.documents = len(rows), len(target.documents)
     _write_chunks(work, rows)
     KeywordIndex.build([r["id"] for r in rows], [r["text"] for r in rows]).save(work / "keyword")
@@ -219,6 +222,17 @@ def _write_build(work, documents, target, previous, old_manifest, progress, embe
     report.problems += problems
     (work / "manifest.json").write_text(json.dumps(asdict(target), indent=1), encoding="utf-8")
     return report
+
+
+def _term_counts(previous: Path | None, old_chunks: dict[str, dict], rows: list[dict]) -> TermCounts:
+    """The previous build's counts moved by the chunks that left and came; counted afresh when there are none."""
+    counts = TermCounts.load(previous) if previous else None
+    if counts is None or counts.n != len(old_chunks):
+        return TermCounts.from_texts(r["text"] for r in rows)
+    ids = {r["id"] for r in rows}
+    removed = [r["text"] for i, r in old_chunks.items() if i not in ids]
+    added = [r["text"] for r in rows if r["id"] not in old_chunks]
+    return counts.update(removed, added)
 
 
 def _chunk_row(chunk: Chunk, doc: Document) -> dict:
@@ -450,6 +464,7 @@ class OpenIndex:
     titles: dict[str, str] = field(default_factory=dict)  # document id -> title
     flat_texts: dict[str, str] = field(default_factory=dict)  # chunk id -> whitespace-normalised text
     lease: Lease | None = field(default=None, repr=False)  # held until this object is freed
+    term_counts: TermCounts | None = None  # saved with the build; None for builds made before it was
 
     @property
     def generation(self) -> str:
@@ -494,4 +509,4 @@ def _open_build(build: Path, settings: Settings) -> OpenIndex:
     chunks = _read_chunks(build)
     if count != len(chunks):
         raise IndexCorrupt(build, f"Chroma holds {count} vectors but the manifest lists {len(chunks)} chunks")
-    return OpenIndex(build, chunks, keyword, register, vector_store, manifest)
+    return OpenIndex(build, chunks, keyword, register, vector_store, manifest, term_counts=TermCounts.load(build))
