@@ -47,7 +47,7 @@ from assistant.ingest.chunking import ChunkingParams, chunk_document
 from assistant.ingest.loaders import read_corpus
 from assistant.intent import ensure_intent_model
 from assistant.keyword import KeywordIndex
-from assistant.models import MODEL_NAME, ensure_query_encoder
+from assistant.models import MODEL_NAME, document_encoder, ensure_query_encoder
 from assistant.parties import PartiesRegister
 from assistant.register import Register
 from assistant.schema import Chunk, Document
@@ -124,6 +124,7 @@ def build_index(settings: Settings, full: bool = False, progress=None, embedder=
     work = builds / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}.partial"
     lease = Lease.take(settings.index_dir, work.name)  # a build running beside this one won't take it for abandoned
     try:
+        embedder = embedder or document_encoder(settings.index_dir)
         report = _write_build(work, documents, target, previous, old_manifest, progress, embedder, settings)
         (work / "dropped.json").write_text(json.dumps(corpus.dropped, ensure_ascii=False, indent=1), encoding="utf-8")
     finally:
@@ -257,9 +258,7 @@ def _embed_and_add(store, rows: list[dict], embedder) -> None:
 
     if not rows:
         return
-    from assistant.models import get_embedder
-
-    vectors = (embedder or get_embedder()).embed_texts([r["text"] for r in rows])
+    vectors = embedder.embed_texts([r["text"] for r in rows])
     nodes = [
         TextNode(
             id_=r["id"],
