@@ -143,12 +143,14 @@ class Composer:
             names = phrase_list([self.label(m) for m in measures])
             clauses.append(_clause(status, names, line, len(measures) > 1))
             cited += [by_id[m.id].citation for m in measures if by_id[m.id].citation]
+        if query.intent == "coverage" and not is_yes_no(query.question):
+            return None  # "which code covers Dy oxide?" is answered by the quotes, not by a yes or no
         subject = _subject(query)
         opening = _opening(decision, query, subject)
         body = "; ".join(clauses)
         text = f"{opening} On {day}, {body}."
         if decision.asked and decision.asked_confirmed is False and decision.asked != "lifted":
-            text += f" {_not_asked(decision.asked, len(primary) > 1)}"
+            text += f" {_not_asked(decision.asked, primary, query.as_of)}"
         text += self._claim_date(query, decision, cited)
         return Verdict(decision.outcome, _sentence_case(text), list(dict.fromkeys(cited)), query.as_of,
                        [m.id for m in primary])  # fmt: skip
@@ -254,11 +256,24 @@ def _subject(query: Query) -> str:
     return ""
 
 
+YES_NO = re.compile(r"^\W*(?:\w+[,:]\s+)?(is|are|was|were|do|does|did|can|could|will|would|has|have|had|should|must|may|might|need)\b", re.I)
+
+
+def is_yes_no(question: str) -> bool:
+    """A question a yes or a no answers ("Do we need...?", "Is it...?"), not a what/which/when one."""
+    return any(YES_NO.match(part) for part in re.split(r"(?<=[.?!;])\s+", question) if part.strip())
+
+
 def _opening(decision: Decision, query: Query, subject: str) -> str:
     if decision.asked_confirmed is True:
         return "Yes, that is right."
     if decision.asked_confirmed is False:
         return "No, that is not right." if query.claim else "No."
+    if not is_yes_no(query.question):
+        return {
+            "yes": "In force.", "suspended": "Suspended.", "not_yet_in_force": "Announced, not yet in force.",
+            "no": "Not yet issued.", "unknown": "Unknown.", "partly": "Partly in force.", "mixed": "Not in force.",
+        }.get(decision.outcome, "")  # fmt: skip
     word = {
         "yes": "Yes.", "suspended": "Not at present.", "not_yet_in_force": "Not yet.", "no": "No.",
         "unknown": "Unknown.", "partly": "Partly.", "mixed": "Not at present.",
@@ -285,11 +300,15 @@ def _clause(status: str, names: str, line: StatusLine, plural: bool) -> str:
     return f"{names} {verb} {line.phrase}"
 
 
-def _not_asked(asked: str, plural: bool) -> str:
-    word = {"suspended": "suspended", "in_force": "in force", "lifted": "lifted"}[asked]
-    return f"{'They were' if plural else 'It was'} not {word} on that date." if asked != "in_force" else (
-        f"{'They are' if plural else 'It is'} not in force on that date."
-    )
+def _not_asked(asked: str, primary: list[Measure], as_of: str) -> str:
+    plural = len(primary) > 1
+    if asked == "in_force":
+        never = all(p["status"] != "in_force" for m in primary for p in m.timeline if p["from"] <= as_of)
+        if never:  # the register records no period in force up to the as-of date
+            return f"{'They' if plural else 'It'} never took effect."
+        return f"{'They are' if plural else 'It is'} not in force on that date."
+    word = {"suspended": "suspended", "lifted": "lifted"}[asked]
+    return f"{'They were' if plural else 'It was'} not {word} on that date."
 
 
 def _sentence_case(text: str) -> str:

@@ -61,8 +61,11 @@ def decide(query: Query, register: Register, quoted_documents: list[str]) -> Dec
     named = _collapse(query.standalone, register.for_items(items) + _product_measures(query, register))
     named += _collapse(query.standalone, [register.measures[i] for i in query.instruments if i in register.measures])
     with_destinations = _for_destinations(named, query, register, bool(items))
-    # a destination's own measures are context when the question names what it is about
-    decision.primary = _unique([m for m in with_destinations if m in named] if named else with_destinations)
+    # a destination's own measures are context, unless they cover what the question names ("gallium to the US")
+    about = set(query.items.elements)
+    decision.primary = _unique(
+        [m for m in with_destinations if m in named or about & set(m.elements)] if named else with_destinations
+    )
     found = _unique(decision.primary + with_destinations)
     if not found and not items and query.intent in {"applicability", "status", "coverage"}:
         for doc_id in quoted_documents[:2]:

@@ -31,7 +31,7 @@ from assistant.parties import open_parties
 from assistant.register import ItemQuery
 from assistant.render.markdown import render as render_markdown
 from assistant.schema import Answer, Passage, Query, Screening, Turn
-from assistant.scope import acronyms_of, has_anchor, missing_amount, missing_period, unknown_acronyms
+from assistant.scope import acronyms_of, has_anchor, missing_amount, missing_parameter, missing_period, unknown_acronyms
 from assistant.screening import Screener, candidate_names, party_names_in
 from assistant.status import StatusWriter
 from assistant.textinput import clean_question
@@ -234,24 +234,19 @@ class Engine:
         quoted_docs = list(dict.fromkeys(s.passage.document_id for s in composition.sentences))
         decision = decide(query, state.index.register, quoted_docs)
         answer = Composer(state.index, state.retriever, passages).compose(query, decision, composition.sentences)
-        answer = self.verify(answer)
-        if not answer.refused:
-            answer.answer = render_markdown(answer)
-        return answer
+        return self.verify(answer)
 
     def _party_answer(self, query: Query, passages: list[Passage], composition, state) -> Answer | None:
         """ "Is TechInsights listed?": the parties register answers, each hit cited and dated."""
         service = self.screening()
-        names = party_names_in(query.standalone, service.screener.register) or candidate_names(query.question)
+        names = party_names_in(query.standalone, service.screener.register)
+        if not names and not query.items.elements:
+            names = candidate_names(query.question)
         if not names:
             return None
         screenings = [service.screen(name, query.as_of, "chat", None) for name in names[:3]]
         composer = Composer(state.index, state.retriever, passages)
-        answer = composer.compose_party(query, screenings, composition.sentences)
-        answer = self.verify(answer)
-        if not answer.refused:
-            answer.answer = render_markdown(answer)
-        return answer
+        return self.verify(composer.compose_party(query, screenings, composition.sentences))
 
     def _decline(self, query: Query, composition, state) -> str | None:
         """Why to decline, or None (see evals/README.md, "Declining")."""
@@ -259,18 +254,18 @@ class Engine:
             return "language"
         named = bool(query.items or query.instruments or identifier_tokens(query.standalone))
         anchored = named or has_anchor(query.standalone)
-        if query.intent == "evasion" and query.intent_confidence >= 0.35:
+        if query.intent == "evasion" and query.intent_confidence >= 0.3:
             return "evasion"
-        if query.intent == "advice" and query.intent_confidence >= (0.85 if anchored else 0.25):
+        if query.intent == "advice" and query.intent_confidence >= (0.6 if anchored else 0.25):
             return "advice"
         if query.intent == "out_of_scope" and query.intent_confidence >= (0.6 if anchored else 0.25):
             return "out_of_scope"
         quoted = [s.text for s in composition.sentences]
-        if not quoted or missing_period(query.question, quoted) or missing_amount(query.question, quoted):
+        if not quoted or missing_period(query.question, quoted) or missing_amount(query.question, quoted) or missing_parameter(query.question, quoted):
             return "unsupported"
-        if unknown_acronyms(query.question, state.acronyms):
+        if not named and unknown_acronyms(query.question, state.acronyms):
             return "unsupported"
-        if has_anchor(query.standalone) or (query.intent in IN_DOMAIN and query.intent_confidence >= 0.45):
+        if anchored or (query.intent in IN_DOMAIN and query.intent_confidence >= 0.45):
             return None
         return "unsupported" if composition.best_overlap < self.settings.refusal_threshold else None
 
@@ -288,9 +283,13 @@ class Engine:
         return answer
 
     def verify(self, answer: Answer) -> Answer:
-        """Keep only parts whose citations verify; nothing unverifiable reaches the user."""
-        if not self.settings.verify_citations:
-            return answer
+        """Keep only parts whose citations verify, then render: nothing unverifiable reaches the user."""
+        answer = self._verified(answer) if self.settings.verify_citations else answer
+        if not answer.refused:
+            answer.answer = render_markdown(answer)
+        return answer
+
+    def _verified(self, answer: Answer) -> Answer:
         kept, removed = valid_citations(answer.citations, answer.passages)
         ok = {c.n for c in kept}
         answer.citations, answer.removed = kept, answer.removed + removed

@@ -39,6 +39,7 @@ from assistant.answer import ABBREVIATIONS, cite, split_sentences, terms
 from assistant.citations import MARKER, normalise
 from assistant.config import Settings, env_name
 from assistant.errors import GeneratorError, SettingInvalid
+from assistant.render.prompt import fixed_lines
 from assistant.schema import Answer, Citation, Passage, Turn
 
 log = logging.getLogger(__name__)
@@ -236,7 +237,7 @@ def standalone_question(reply: str, max_chars: int) -> str | None:
 def _status_for_prompt(answer: Answer) -> list[str]:
     """The status block with its markers pointing at passage numbers instead of citations."""
     rank_of = {c.n: c.passage for c in answer.citations}
-    lines = status_block(answer.answer)
+    lines = fixed_lines(answer)
     return [
         MARKER.sub(lambda m: f"[{rank_of[int(m.group(1))]}]" if int(m.group(1)) in rank_of else "", line)
         for line in lines
@@ -254,16 +255,6 @@ def _attribute(value: str) -> str:
 
 def _without_thinking(text: str) -> str:
     return re.sub(r"^\s*<think>.*?</think>", "", text, flags=re.S)
-
-
-def status_block(answer_text: str) -> list[str]:
-    """The extractive answer's leading status lines (heading and "- " lines), if it has them."""
-    head = []
-    for line in answer_text.split("\n"):
-        if not line.strip():
-            break
-        head.append(line)
-    return head if any(line.startswith("- ") for line in head) else []
 
 
 # -- verification ---------------------------------------------------------------
@@ -477,10 +468,9 @@ class Draft:
     def _status(self, answer: Answer) -> tuple[list[str], dict[int, int]]:
         """The status block with its citations numbered first, and old number -> new number."""
         by_n = {c.n: c for c in answer.citations}
-        renumbering = {n: self.book.adopt(c) for n in _markers(status_block(answer.answer)) if (c := by_n.get(n))}
-        lines = [
-            re.sub(r"\s*\[(\d+)\]", lambda m: _renumbered(m, renumbering), line) for line in status_block(answer.answer)
-        ]
+        fixed = fixed_lines(answer)
+        renumbering = {n: self.book.adopt(c) for n in _markers(fixed) if (c := by_n.get(n))}
+        lines = [re.sub(r"\s*\[(\d+)\]", lambda m: _renumbered(m, renumbering), line) for line in fixed]
         return lines, renumbering
 
 

@@ -7,8 +7,8 @@ wording, and each is exact:
 - **anchors**: identifiers of the domain (announcement numbers, codes,
   element names...). A question with none, and no confident in-domain intent,
   is answered only when one quoted sentence covers most of it;
-- **missing figures**: a figure asked for a month, or a money amount (a fee, a
-  price), that no quoted sentence gives;
+- **missing figures**: a figure asked for a month, a money amount (a fee, a
+  price) or a process parameter (a temperature) that no quoted sentence gives;
 - **unknown acronyms**: a regime or body the corpus never mentions (FEFTA,
   REACH) cannot be answered from it.
 
@@ -66,6 +66,15 @@ def unknown_acronyms(question: str, known: set[str]) -> list[str]:
     ]  # fmt: skip
 
 
+PARAMETER_QUESTION = re.compile(r"\b(temperatures?|atmosphere|pressure|furnace settings?|heating rate|profile)\b", re.I)
+PARAMETER = re.compile(r"\d\s*(?:°|degrees|℃|bar|pa\b|kpa|mpa)|\b(argon|vacuum|nitrogen|hydrogen atmosphere)\b", re.I)
+
+
+def missing_parameter(question: str, quoted: list[str]) -> bool:
+    """A process parameter asked for (a temperature, an atmosphere) that no quoted sentence gives."""
+    return bool(PARAMETER_QUESTION.search(question)) and not any(PARAMETER.search(s) for s in quoted)
+
+
 def missing_amount(question: str, quoted: list[str]) -> bool:
     """A money figure asked for (a fee, a price) that no quoted sentence gives."""
     return bool(MONEY_QUESTION.search(question)) and not any(MONEY.search(s) for s in quoted)
@@ -77,7 +86,7 @@ def missing_period(question: str, quoted: list[str]) -> bool:
 
     from assistant.understand import MONTH_YEAR
 
-    if not re.search(r"\bhow (many|much)\b", question, re.I):
+    if not re.search(r"\bhow (many|much)\b|\bwhat (tonnage|volume|quantity|amount)\b", question, re.I):
         return False
     match = MONTH_YEAR.search(question)
     if match is None:

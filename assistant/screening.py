@@ -403,6 +403,7 @@ def candidate_names(text: str) -> list[str]:
     for match in _CANDIDATE.finditer(text):
         words = [w for w in match.group(1).split() if w not in _NOT_NAMES]
         name = " ".join(words).strip(" ,.?")
-        if name and len(name) >= 3 and not name.isupper() or len(name) >= 4:
+        capitalised = [w for w in words if w[:1].isupper() and not w.isupper()]
+        if legal_forms(name) or len(capitalised) >= 2:  # "Solstice Photonics Corp.", "Westbrook Aerospace"
             out.append(name)
     return [n for n in dict.fromkeys(out) if n][:3]

@@ -122,8 +122,9 @@ def _role(text: str, f: _Found, claim_at: int | None) -> str:
         return "as_of"
     if EVENT_BEFORE.search(before):
         return "about"
-    if not clause.strip(" ,") or re.fullmatch(r"\W*(on|in|at|by|during)\W*", clause, re.I):
-        return "as_of"  # "On 15 Dec 2025, was ..." / "In March 2025, did ..."
+    opening = len(clause.split()) <= 3 and re.match(r"\s*,", text[f.end :])
+    if not clause.strip(" ,") or re.fullmatch(r"\W*(on|in|at|by|during)\W*", clause, re.I) or opening:
+        return "as_of"  # "On 15 Dec 2025, was ..." / "In March 2025, did ..." / "Back on 3 March 2025, did ..."
     if STATE_WORDS.search(clause) and re.search(r"\b(on|in|at|by|during)\W*$", clause, re.I):
         return "as_of"  # "was holmium controlled on 15 December 2025?"
     return "about"

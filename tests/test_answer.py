@@ -3,7 +3,7 @@
 import pytest
 
 from assistant.citations import verify_quote
-from assistant.schema import Citation, Turn
+from assistant.schema import Citation, Quote, Turn
 
 DONE_WHEN = (
     "What did China's commerce ministry require for rare-earth technologies in October 2025, "
@@ -41,8 +41,8 @@ def test_the_seed_question_is_answered_with_verified_citations(engine):
 )
 def test_out_of_scope_questions_are_refused(engine, question):
     answer = engine.ask(question)
-    assert answer.refused
-    assert "does not cover" in answer.answer
+    assert answer.refused and answer.refusal in {"out_of_scope", "unsupported", "advice"}
+    assert "does not cover" in answer.answer or "does not give" in answer.answer
     assert answer.citations == []
 
 
@@ -68,7 +68,7 @@ def test_a_forged_quote_is_rejected_by_verification(engine):
         start=0, end=10, url=None, published=None, passage=answer.citations[0].passage,
     )  # fmt: skip
     answer.citations.append(forged)
-    answer.answer += "\nThe controls on holmium were lifted for good. [99]"
+    answer.quotes.append(Quote("The controls on holmium were lifted for good.", 99))
     checked = engine.verify(answer)
     assert len(checked.citations) == honest
     assert "lifted for good" not in checked.answer
@@ -77,9 +77,11 @@ def test_a_forged_quote_is_rejected_by_verification(engine):
 
 def test_a_marker_pointing_nowhere_removes_its_sentence(engine):
     answer = engine.ask("Which control code covers holmium?")
-    answer.answer += "\nEverything is allowed now. [42]"
+    answer.quotes.append(Quote("Everything is allowed now.", 42))
+    answer.status_lines[0].citation = 43
     checked = engine.verify(answer)
     assert "Everything is allowed now" not in checked.answer
+    assert not any(s.citation == 43 for s in checked.status_lines)
 
 
 def test_a_follow_up_is_understood_in_context(engine):

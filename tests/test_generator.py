@@ -23,7 +23,8 @@ import pytest
 from assistant.answer import split_sentences
 from assistant.citations import MARKER, normalise, verify_quote
 from assistant.config import REPO_ROOT
-from assistant.generator import UNVERIFIED_NOTE, Draft, sentence_ends, status_block
+from assistant.generator import UNVERIFIED_NOTE, Draft, sentence_ends
+from assistant.render.prompt import fixed_lines
 from assistant.schema import Answer, Turn
 
 QUESTION = "What does Announcement No. 62 of 2025 control?"
@@ -207,7 +208,8 @@ def test_a_good_cited_reply_passes_through(llm_engine, stand_in, extractive):
     assert normalise(first) in normalise(answer.answer)
     assert f'"{quote}"' in answer.answer
     assert any(normalise(c.quote) == normalise(quote) and c.passage == 2 for c in answer.citations)
-    assert status_block(answer.answer) == status_block(extractive.answer)
+    fixed = fixed_lines(extractive)  # the verdict and status lines lead, as the extractive answer had them
+    assert MARKER.sub("", "\n".join(answer.answer.split("\n")[: len(fixed)])) == MARKER.sub("", "\n".join(fixed))
     assert [m.citation for m in answer.measures] == [m.citation for m in extractive.measures]
     assert answer.removed == extractive.removed
     request = stand_in.requests[0]
@@ -359,7 +361,7 @@ def test_the_numbering_of_streamed_text_is_the_final_numbering(extractive):
 
     assert "".join(streamed) == answer.answer
     assert_verified(answer)
-    offset = len([n for line in status_block(extractive.answer) for n in MARKER.findall(line)])
+    offset = len({n for line in fixed_lines(extractive) for n in MARKER.findall(line)})
     numbers = [int(n) for n in MARKER.findall(answer.answer)][offset:]
     assert numbers == [offset + 1, offset + 2, offset + 1]
 

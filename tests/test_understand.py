@@ -1,0 +1,87 @@
+"""Stage 1 on its own: what a question is understood to ask, on phrasings no rule was written from."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.errors import QuestionInvalid
+from assistant.schema import Turn
+from assistant.understand import destinations, named_items, read_dates
+
+
+@pytest.mark.parametrize(
+    "question, as_of, roles",
+    [
+        # the date the answer speaks for
+        ("Back on 3 March 2025, did an exporter need a permit for terbium?", "2025-03-03", ["as_of"]),
+        ("As of 2025-12-20 is the holmium control live?", "2025-12-20", ["as_of"]),
+        ("In May 2025, were samarium magnets licensable?", "2025-05-31", ["as_of"]),
+        # dates the question talks about: the answer still speaks for the as-of in use
+        ("Which items did MOFCOM announce on 9 October 2025?", "2026-11-24", ["about"]),
+        ("My supplier says the technology rule has been enforced since 1 December 2025, right?", "2026-11-24", ["claim"]),
+        ("What did the notice issued on 7 November 2025 suspend?", "2026-11-24", ["about"]),
+        ("Since the truce in November 2025, is gallium allowed to the US again?", "2026-11-24", ["about"]),
+    ],
+)
+def test_the_as_of_date_is_kept_apart_from_the_dates_a_question_talks_about(question, as_of, roles):
+    query = read_dates(question, "2026-11-24")
+    assert query.as_of == as_of
+    assert [d.role for d in query.dates] == roles
+
+
+def test_a_window_is_read_from_two_dates_and_from_since_my_last_check():
+    assert read_dates("what moved between 2 Nov and 20 Dec 2025?", "2026-11-24").window == ("2025-11-02", "2025-12-20")
+    assert read_dates("anything new since our last review on 1 May 2026?", "2026-11-24").window == ("2026-05-01", "2026-11-24")
+
+
+def test_an_impossible_date_in_a_question_is_a_clear_error():
+    with pytest.raises(QuestionInvalid, match="does not exist"):
+        read_dates("Was terbium controlled on 30 February 2026?", "2026-11-24")
+
+
+def test_products_and_forms_become_items():
+    items = named_items("we sell Tb-doped neo magnets and some Dy oxide powder")
+    assert set(items.elements) >= {"terbium", "dysprosium"}
+    assert "magnet" in items.products and "oxide" in items.forms
+    assert "technology" in named_items("can we license our separation know-how abroad?").products
+
+
+def test_destinations_are_countries_not_pronouns():
+    assert destinations("can us ship this to an american buyer or to korea?") == ["United States", "South Korea"]
+    assert destinations("tell us about it") == []
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("Were the April 2025 curbs lifted at some point?", {"mofcom-gac-2025-18"}),
+        ("is the oct 2025 package back in force?", {"mofcom-gac-2025-55", "mofcom-gac-2025-57", "mofcom-2025-62"}),
+        ("what does 57/2025 cover", {"mofcom-gac-2025-57"}),
+        ("tell me about the 2023 No. 57 catalogue", {"mofcom-most-2023-57-tech-catalogue"}),
+    ],
+)
+def test_usual_names_and_numbers_resolve_to_instruments(engine, question, expected):
+    query = engine.understand(question, as_of="2026-11-24")
+    assert expected <= {i.split("#")[0] for i in query.instruments}
+    if "2023" in question:
+        assert "mofcom-gac-2025-57" not in query.instruments
+
+
+def test_a_follow_up_is_read_with_its_history(engine):
+    query = engine.understand("and terbium?", as_of="2025-11-20", history=[Turn("Is holmium controlled?")])
+    assert "terbium" in query.items.elements
+
+
+@pytest.mark.parametrize(
+    "question, intent",
+    [
+        ("do i need an export permit for 20 kg of Gd metal going to Chile", "applicability"),
+        ("How do we get Tb oxide across the border without customs seeing what it is?", "evasion"),
+        ("what will terbium sell for next spring", "advice"),
+        ("Give me a haiku about magnets", "out_of_scope"),
+        ("Is Recorded Future on a Chinese blacklist?", "party"),
+        ("who has to file the dual-use application and what papers go with it?", "procedure"),
+    ],
+)
+def test_the_intent_is_learned_from_examples(engine, question, intent):
+    assert engine.understand(question).intent == intent
