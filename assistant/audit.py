@@ -4,8 +4,10 @@ One row a screened name: when, the front end, the user where known, the input,
 the corpus version (hash of the indexed documents), the as-of date, the outcome
 and the full results as JSON. A batch writes its rows in small transactions
 *before* it hands them on, so a process killed mid-batch loses nothing that
-was reported, and a rerun of the same names on the same date and corpus picks
-up after the last committed row.
+was reported, and a rerun of the same names on the same date and corpus, by
+the same front end and user, picks up after the last committed row. Once a
+batch has finished, the same names screened again are a new batch with rows
+of their own.
 
 >>> import tempfile, pathlib
 >>> log = AuditLog(pathlib.Path(tempfile.mkdtemp()) / "audit.sqlite3")
@@ -95,7 +97,8 @@ class AuditLog:
                 self._db.executemany(sql, rows)
                 self._db.execute("COMMIT")
             except sqlite3.Error as e:
-                self._db.execute("ROLLBACK") if self._db.in_transaction else None
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise AuditUnavailable(self.path, str(e)) from None
 
     def start_batch(self, batch_id: str, frontend: str, user: str | None, as_of: str, corpus_version: str, total: int) -> None:
@@ -106,6 +109,13 @@ class AuditLog:
 
     def finish_batch(self, batch_id: str) -> None:
         self._write("UPDATE batches SET finished = ? WHERE batch_id = ? AND finished IS NULL", [(_now(), batch_id)])
+
+    def resumable_batch(self, base: str) -> str:
+        """The unfinished batch ``base-N`` to resume, or the next new one: a finished batch is never reused."""
+        with self._lock:
+            rows = self._db.execute("SELECT batch_id, finished FROM batches WHERE batch_id LIKE ? || '-%'", (base,)).fetchall()
+        unfinished = sorted(b for b, finished in rows if finished is None)
+        return unfinished[-1] if unfinished else f"{base}-{len(rows) + 1}"
 
     def batch_rows(self, batch_id: str) -> dict[int, Screening]:
         """Screenings a batch already committed, by row."""
@@ -161,7 +171,7 @@ class ScreeningService:
 
     def batch(self, names: Iterable[str], as_of: str, frontend: str, user: str | None, batch_id: str | None = None) -> Batch:
         names = list(names)
-        batch_id = batch_id or batch_id_for(names, as_of, self.corpus_version, frontend, user)
+        batch_id = batch_id or self.audit.resumable_batch(batch_id_for(names, as_of, self.corpus_version, frontend, user))
         return Batch(self, names, as_of, frontend, user, batch_id)
 
 
@@ -209,7 +219,7 @@ class Batch(Iterator[Screening]):
         return out
 
 def batch_id_for(names: list[str], as_of: str, corpus_version: str, frontend: str, user: str | None) -> str:
-    """The same names, date, corpus and caller give the same batch, so a rerun resumes it."""
+    """The same names, date, corpus and caller give the same base id, so a rerun finds the batch to resume."""
     digest = hashlib.sha256("\x1f".join([as_of, corpus_version, frontend, user or "", *map(str, names)]).encode())
     return digest.hexdigest()[:20]
 

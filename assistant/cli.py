@@ -139,6 +139,25 @@ def ask(question, as_json, plain, top_k, as_of):
         _print_rich(answer, sources=True)
 
 
+@main.command()
+@click.option("--from", "start", required=True, help="First day of the window (YYYY-MM-DD).")
+@click.option("--to", "end", default=None, help="Last day of the window (YYYY-MM-DD; default today).")
+@click.option("--json", "as_json", is_flag=True, help="Print the Answer as one JSON object.")
+@click.option("--plain", is_flag=True, help="Plain text, as 'ask --plain' prints it.")
+@friendly
+def changes(start, end, as_json, plain):
+    """Every status change the register records between two dates, in date order, each cited."""
+    from assistant.engine import Engine
+
+    answer = Engine(Settings.load()).changes(start, end)
+    if as_json:
+        click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
+    elif plain:
+        click.echo(render_text(answer))
+    else:
+        _print_rich(answer, sources=True)
+
+
 def render_text(answer) -> str:
     lines = [f"(as of {answer.as_of})", answer.answer, ""]
     for c in answer.citations:

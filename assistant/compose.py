@@ -55,9 +55,21 @@ class Composer:
             answer.status_lines = self.change_lines(decision) + answer.status_lines
         answer.verdict = self.verdict(query, decision, answer.status_lines)
         answer.caveats = self.caveats(query, decision, answer.status_lines)
-        answer.quotes = self.quotes(query, decision, sentences, answer)
+        answer.quotes = self.scope_quotes(query, decision) + self.quotes(query, decision, sentences, answer)
         answer.citations = self.citations
         return answer
+
+    def scope_quotes(self, query: Query, decision: Decision) -> list[Quote]:
+        """For "which code / which items" questions on an element: the sentence the register cites for what a measure covers."""
+        if query.intent not in {"coverage", "definition"} or not query.items.elements:
+            return []
+        out = []
+        for m in decision.primary:
+            if m.scope_evidence and set(m.elements) & set(query.items.elements):
+                n = self.writer.cite_evidence(m.scope_evidence)
+                if n and all(q.citation != n for q in out):
+                    out.append(Quote(normalise(m.scope_evidence), n))
+        return out[:2]
 
     def compose_party(self, query: Query, screenings: list, sentences: list[Sentence]) -> Answer:
         """A party look-up: a verdict per screened name, each listing and status cited."""
@@ -84,10 +96,35 @@ class Composer:
         answer.citations = self.citations
         return answer
 
+    def compose_listing(self, query: Query, parties: list, sentences: list[Sentence]) -> Answer:
+        """ "Who was added on 9 Oct 2025?": the parties register's entries, grouped by listing, each listing cited."""
+        answer = Answer(question=query.question, answer="", refused=False, passages=self.passages, as_of=query.as_of,
+                        standalone_question=query.standalone, query=query)  # fmt: skip
+        groups: dict[tuple, list] = {}
+        for party in parties:
+            first = party.timeline[0]
+            groups.setdefault((party.list_title, first.start, party.document_id), []).append(party)
+        parts, cited = [], []
+        for (list_title, since, _), members in sorted(groups.items(), key=lambda kv: kv[0][1]):
+            quote = members[0].evidence[0].text if members[0].evidence else None
+            n = self.writer.cite_evidence(quote) if quote else None
+            if n:
+                cited.append(n)
+            status = members[0].status_on(query.as_of).status.replace("_", " ")
+            names = phrase_list([p.name for p in members]).rstrip(".")
+            parts.append(f"{len(members)} on China's {list_title} from {human_date(since)} ({status} on {human_date(query.as_of)}): {names}.")
+        answer.verdict = Verdict("listing", " ".join(parts), cited, query.as_of)
+        answer.quotes = self.quotes(query, Decision(), sentences[:2], answer)
+        answer.caveats = [Caveat("The corpus names only the parties its sources name; it is not a complete official list.", kind="limit")]
+        answer.citations = self.citations
+        return answer
+
     # -- status lines ------------------------------------------------------
     def label(self, m: Measure) -> str:
-        if "#" in m.id:
-            return m.title.split(", ", 1)[-1] if ", " in m.title else m.title
+        if "#" in m.id:  # a clause: its own title, after the document's
+            document_title = self.index.titles.get(m.document_id, "")
+            clause = m.title[len(document_title) + 2 :] if document_title and m.title.startswith(document_title) else m.title
+            return f"{clause} of {m.number}" if m.number else clause
         return self.short.get(m.document_id, m.title)
 
     def status_line(self, m: Measure, status: Status) -> StatusLine:
@@ -147,6 +184,9 @@ class Composer:
             return None  # "which code covers Dy oxide?" is answered by the quotes, not by a yes or no
         subject = _subject(query)
         opening = _opening(decision, query, subject)
+        bans = [m for m in primary if by_id[m.id].status == "in_force" and BAN.search(self.label(m))]
+        if bans and query.intent == "applicability" and not decision.asked_confirmed:
+            opening = "No: such exports are barred or refused in principle." if is_yes_no(query.question) else "Barred."
         body = "; ".join(clauses)
         text = f"{opening} On {day}, {body}."
         if decision.asked and decision.asked_confirmed is False and decision.asked != "lifted":
@@ -259,9 +299,18 @@ def _subject(query: Query) -> str:
 YES_NO = re.compile(r"^\W*(?:\w+[,:]\s+)?(is|are|was|were|do|does|did|can|could|will|would|has|have|had|should|must|may|might|need)\b", re.I)
 
 
+BAN = re.compile(r"\b(ban|bans|banned|prohibit\w*|refusal|refuse[sd]?|embargo)\b", re.I)  # in a measure's own title
+WH = re.compile(r"^(?:.*?\s[-–—:]\s*)?\W*(?:\w+[,:]\s+)?(what|which|when|where|why|how|who|whom|whose|list|tell|explain|describe|give|show)\b", re.I)
+
+
 def is_yes_no(question: str) -> bool:
-    """A question a yes or a no answers ("Do we need...?", "Is it...?"), not a what/which/when one."""
-    return any(YES_NO.match(part) for part in re.split(r"(?<=[.?!;])\s+", question) if part.strip())
+    """A question a yes or a no answers ("Do we need...?", "licence needed?"), not a what/which/when one.
+
+    >>> is_yes_no("We ship Dy magnets to Germany; licence needed?"), is_yes_no("Which code covers Dy oxide?")
+    (True, False)
+    """
+    parts = [p for p in re.split(r"(?<=[.?!;])\s+|;\s*", question) if p.strip()]
+    return any(YES_NO.match(p) for p in parts) or not any(WH.match(p) for p in parts)
 
 
 def _opening(decision: Decision, query: Query, subject: str) -> str:

@@ -58,7 +58,7 @@ class Settings:
     refusal_threshold: float = _setting(
         0.6, "Share of an off-domain question one quoted sentence must cover to be answered (see evals/README.md)."
     )
-    answer_sentences: int = _setting(4, "Most quoted sentences in an extractive answer.")
+    answer_sentences: int = _setting(6, "Most quoted sentences in an extractive answer.")
     as_of: str = _setting("", "Date answers speak for, YYYY-MM-DD; empty means today.")
     verify_citations: bool = _setting(True, "Verify every quote against its passage (never turn off in production).")
     llm_url: str = _setting("", "Base URL of an OpenAI-compatible server (e.g. http://127.0.0.1:8080/v1); empty: no generator.")

@@ -102,7 +102,7 @@ def _for_destinations(found: list[Measure], query: Query, register: Register, ha
 
 def unlisted_elements(query: Query, register: Register) -> list[str]:
     """Rare earths the query names that no measure in the corpus lists."""
-    if query.intent not in {"applicability", "status", "coverage"}:
+    if query.intent in {"out_of_scope", "evasion", "advice", "history", "reasons"}:
         return []
     listed = {e for m in register.measures.values() for e in m.elements}
     return [e for e in query.items.elements if e in RARE_EARTHS and e not in listed]
@@ -135,7 +135,7 @@ def asked_status(text: str) -> str | None:
 
 def _outcome(decision: Decision, query: Query) -> None:
     primary = [m for m in decision.primary if m.id in decision.statuses]
-    if query.intent not in {"applicability", "status", "coverage"} and not query.claim:
+    if query.intent not in {"applicability", "status", "coverage"} and not query.claim and not decision.unlisted:
         return
     if not primary:
         if decision.unlisted:

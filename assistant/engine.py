@@ -12,6 +12,7 @@ opened, and the embedding model serialises its own calls.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -32,7 +33,7 @@ from assistant.register import ItemQuery
 from assistant.render.markdown import render as render_markdown
 from assistant.schema import Answer, Passage, Query, Screening, Turn
 from assistant.scope import acronyms_of, has_anchor, missing_amount, missing_parameter, missing_period, unknown_acronyms
-from assistant.screening import Screener, candidate_names, party_names_in
+from assistant.screening import Screener, candidate_names, listed_parties, party_names_in
 from assistant.status import StatusWriter
 from assistant.textinput import clean_question
 from assistant.understand import Understanding
@@ -188,6 +189,21 @@ class Engine:
         answer.timings_ms = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - started) * 1000}
         yield "answer", answer
 
+    def changes(self, start: str, end: str | None = None) -> Answer:
+        """Every status change recorded in [start, end] (end: today), each cited, as an Answer."""
+        started = time.perf_counter()
+        start, end = parse_as_of(start), parse_as_of(end, self._today())
+        if start > end:
+            raise QuestionInvalid(f"The window starts after it ends ({start} > {end}).")
+        state = self._open()
+        text = f"What changed between {start} and {end}?"
+        query = Query(question=text, standalone=text, intent="changes", intent_confidence=1.0, as_of=end,
+                      as_of_source="setting", window=(start, end))  # fmt: skip
+        decision = decide(query, state.index.register, [])
+        answer = self.verify(Composer(state.index, state.retriever, []).compose(query, decision, []))
+        answer.timings_ms = {"total": (time.perf_counter() - started) * 1000}
+        return answer
+
     def _today(self) -> str:
         return parse_as_of(self.settings.as_of or None, dt.date.today().isoformat())
 
@@ -227,7 +243,7 @@ class Engine:
         declined = self._decline(query, composition, state)
         if declined:
             return self._refusal(query, passages, declined, state)
-        if query.intent == "party" and query.intent_confidence >= 0.5:
+        if (query.intent == "party" and query.intent_confidence >= 0.5) or WHO_IS_LISTED.search(query.question):
             answer = self._party_answer(query, passages, composition, state)
             if answer is not None:
                 return answer
@@ -239,11 +255,16 @@ class Engine:
     def _party_answer(self, query: Query, passages: list[Passage], composition, state) -> Answer | None:
         """ "Is TechInsights listed?": the parties register answers, each hit cited and dated."""
         service = self.screening()
-        names = party_names_in(query.standalone, service.screener.register)
+        register = service.screener.register
+        names = party_names_in(query.standalone, register)
         if not names and not query.items.elements:
             names = candidate_names(query.question)
         if not names:
-            return None
+            listed = listed_parties(register, query)
+            if not listed:
+                return None
+            composer = Composer(state.index, state.retriever, passages)
+            return self.verify(composer.compose_listing(query, listed, composition.sentences))
         screenings = [service.screen(name, query.as_of, "chat", None) for name in names[:3]]
         composer = Composer(state.index, state.retriever, passages)
         return self.verify(composer.compose_party(query, screenings, composition.sentences))
@@ -337,12 +358,19 @@ class Engine:
     def _screen_date(self, as_of: str | None) -> str:
         return parse_as_of(as_of, parse_as_of(self.settings.as_of or None, dt.date.today().isoformat()))
 
+
 # What passages answering an intent talk about; added to the search text (the intent itself is learned).
 INTENT_SEARCH = {
     "history": "earlier export controls before 2025 history precedent",
     "reasons": "reasons stated purpose national security interests",
     "procedure": "licence application procedure",
 }
+# "who was added...", "which companies were listed...": a question the parties register answers by enumeration
+WHO_IS_LISTED = re.compile(
+    r"^\W*(?:and\s+|so\s+)?(who|which\s+(?:\w+\s+){0,3}(?:compan\w+|entit\w+|firms?|parties|organi[sz]ations?|businesses|"
+    r"makers?|groups?))\b.*\b(added|listed|put on|placed on|designated|named|sanctioned|blacklisted|on the)\b",
+    re.I,
+)
 IN_DOMAIN = {"applicability", "status", "coverage", "procedure", "definition", "changes", "reasons", "history", "party"}
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -141,13 +142,15 @@ class Party(BaseModel):
         )  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
 class PartyStatusOn:
     """A party's status on one date and the sentence that supports it."""
 
-    __slots__ = ("status", "since", "until", "evidence", "note")
-
-    def __init__(self, status: str, since: str | None, until: str | None, evidence: Quoted | None, note: str | None):
-        self.status, self.since, self.until, self.evidence, self.note = status, since, until, evidence, note
+    status: str  # listed | suspended | lifted | unknown | not_yet_listed
+    since: str | None
+    until: str | None
+    evidence: Quoted | None
+    note: str | None
 
 
 class PartiesRegister:
@@ -167,6 +170,10 @@ class PartiesRegister:
 
     def lists(self) -> list[str]:
         return sorted({p.list for p in self.parties})
+
+    def lookup_names(self) -> list[tuple[str, list[str]]]:
+        """(party id, name and aliases) pairs, for finding parties named in a question."""
+        return [(p.id, [p.name, *p.aliases]) for p in self.parties]
 
     @classmethod
     def from_documents(cls, documents: list[Document]) -> tuple[PartiesRegister, list[FrontMatterInvalid]]:

@@ -210,6 +210,8 @@ def _misspelt_elements(lowered: str) -> list[str]:
 def _symbol_named(symbol: str, text: str) -> bool:
     if re.search(rf"(?<![A-Za-z]){symbol}\d", text):  # a formula: Dy2O3, Tb4O7
         return True
+    if symbol == "Sm" and re.search(r"\bSmCo", text, re.I):  # samarium-cobalt magnets
+        return True
     if symbol in AMBIGUOUS_SYMBOLS:
         forms = "|".join(FORMS)
         return bool(

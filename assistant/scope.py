@@ -35,8 +35,11 @@ ANCHORS = re.compile(
     re.I,
 )
 ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{2,6}\b")
-MONEY_QUESTION = re.compile(r"\b(how much (?:does|do|is|are|will|would)\b.*\b(cost|charge|pay|fee)|\bfees?\b|\bprices?\b|\bcost\b|\bspot\b|"
-                            r"trading at|going for)", re.I)
+MONEY_QUESTION = re.compile(
+    r"\b(how much (?:does|do|is|are|will|would|did)\b|how expensive|what(?:'s| is| are| was)? (?:the )?(?:\w+\s+){0,2}"
+    r"(?:price|cost|fee|charge)s?\b|spot price|share price|trading at|going for|price (?:per|today|now|this))",
+    re.I,
+)
 MONEY = re.compile(r"(?:[$€£¥]|\b(?:RMB|CNY|USD|EUR|yuan|dollars?|euros?)\b)\s*\d|\d[\d,.]*\s*(?:RMB|CNY|USD|EUR|yuan|dollars?|euros?)\b|"
                    r"\b(free of charge|no fee|fees?)\b", re.I)
 

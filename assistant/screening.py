@@ -37,6 +37,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from assistant.dates import human_date
 from assistant.errors import NameInvalid, ScreeningFileInvalid
 from assistant.parties import LISTS, PartiesRegister, Party
 from assistant.schema import PartyHit, Screening
@@ -225,7 +226,7 @@ class Screener:
         lists = ", ".join(LISTS.get(x, x) for x in self.lists_checked()) or "no lists"
         if outcome == "none":
             return (
-                f"No match on the lists checked ({lists}) as the corpus records them up to {self.register.corpus_date}. "
+                f"No match on the lists checked ({lists}) as the corpus records them up to {human_date(self.register.corpus_date)}. "
                 f"The corpus is not a complete official list: check {WHERE_TO_CHECK}."
             )
         if any(h.status == "unknown" for h in hits):
@@ -407,3 +408,36 @@ def candidate_names(text: str) -> list[str]:
         if legal_forms(name) or len(capitalised) >= 2:  # "Solstice Photonics Corp.", "Westbrook Aerospace"
             out.append(name)
     return [n for n in dict.fromkeys(out) if n][:3]
+
+
+LIST_WORDS = {
+    "unreliable_entity_list": re.compile(r"\b(unreliable entit\w*|UEL)\b", re.I),
+    "watch_list": re.compile(r"\bwatch[- ]?list\w*", re.I),
+    "export_control_list": re.compile(r"\b(export[- ]control list|control list)\b", re.I),
+}
+
+
+def listed_parties(register, query) -> list:
+    """Parties a "who was listed" question asks for: by list named, listing date, country or instrument named."""
+    wanted_lists = {name for name, pattern in LIST_WORDS.items() if pattern.search(query.standalone)}
+    days = {d.start for d in query.dates if d.role in {"about", "as_of"} and d.start == d.end}
+    months = {(d.start, d.end) for d in query.dates if d.start != d.end}
+    countries = {c.lower() for c in query.destinations}
+    documents = {i.split("#")[0] for i in query.instruments}
+    if not (wanted_lists or days or months or countries or documents):
+        return []
+    found = []
+    for party in register.parties:
+        start = party.timeline[0].start
+        if wanted_lists and party.list not in wanted_lists:
+            continue
+        if days and start not in days:
+            continue
+        if months and not any(a <= start <= b for a, b in months):
+            continue
+        if countries and (party.country or "").lower() not in countries and not any(c in (party.country or "").lower() for c in countries):
+            continue
+        if documents and party.document_id not in documents and not (wanted_lists or days or months):
+            continue
+        found.append(party)
+    return found

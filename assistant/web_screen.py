@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
-import pandas as pd
 
 from assistant.config import Settings
 from assistant.errors import LodestoneError
@@ -58,8 +57,8 @@ def build_screen_tab(engine, settings: Settings) -> ScreenTab:
         download = gr.DownloadButton("Download results (.csv)", visible=False, elem_id="screen-download")
     message = gr.Markdown(elem_id="screen-message")
     table = gr.Dataframe(
-        value=pd.DataFrame(columns=COLUMNS), headers=COLUMNS, interactive=False, wrap=True, elem_id="screen-results",
-        label="Results",
+        value=_frame([]), headers=COLUMNS, interactive=False, wrap=True,
+        elem_id="screen-results", label="Results",
     )  # fmt: skip
     screen = _Screen(engine, settings)
     run.click(screen.run, [names, upload, column, as_of], [message, table, download], api_name="screen")
@@ -100,7 +99,8 @@ class _Screen:
         return names, bad
 
 
-def _frame(results: list[Screening]) -> pd.DataFrame:
+def _frame(results: list[Screening]) -> dict:
+    """The results table: one row a name, the best hit and its cited sentence."""
     rows = []
     for s in results:
         h = s.hits[0] if s.hits else None
@@ -109,7 +109,7 @@ def _frame(results: list[Screening]) -> pd.DataFrame:
             (h.since or "") if h else "", f"{h.score:g}" if h else "", h.reason if h else "",
             f'{h.citation.title}: "{h.citation.quote}"' if h and h.citation else "",
         ])  # fmt: skip
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return {"headers": COLUMNS, "data": rows}
 
 
 def _summary(results: list[Screening], bad: list[BadRow]) -> str:

@@ -128,10 +128,16 @@ class SlackWebAPI:
 
 
 # -- the two loads ----------------------------------------------------------------------------
-def own_answer(text: str, word: str) -> bool:
-    text = text.lower()
-    others = {w for _, w in QUESTIONS if w != word}
-    return word in text and not any(o in text for o in others)
+def own_answer(asked: str, question: str, text: str, word: str) -> bool:
+    """The answer is to this question: it was given for the question as asked, and speaks of its subject."""
+    return asked == question and word in text.lower()
+
+
+def text_of(message: dict) -> str:
+    content = message["content"]
+    if isinstance(content, str):
+        return content
+    return " ".join(part.get("text", "") for part in content if isinstance(part, dict))
 
 
 def web_load(url: str, clients: int, per_client: int) -> dict:
@@ -151,11 +157,9 @@ def web_load(url: str, clients: int, per_client: int) -> dict:
                 errors.append(f"{type(error).__name__}: {error}"[:200])
                 continue
             latencies.append(time.perf_counter() - started)
-            last = chat[-1]["content"]
-            text = last if isinstance(last, str) else " ".join(p.get("text", "") for p in last if isinstance(p, dict))
-            asked = [m for m in chat if m["role"] == "user"]
-            if not own_answer(text, word) or len(asked) != i + 1:
-                wrong += 1
+            asked = [text_of(m) for m in chat if m["role"] == "user"]
+            if len(asked) != i + 1 or not own_answer(asked[-1], question, text_of(chat[-1]), word):
+                wrong += 1  # another session's question leaked in, or the answer is about something else
 
     with ThreadPoolExecutor(clients) as pool:
         list(pool.map(one_client, range(clients)))
@@ -168,16 +172,19 @@ def signed(body: str) -> dict:
     return {"Content-Type": "application/json", "X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": f"v0={digest}"}
 
 
+EVENT_NUMBERS = itertools.count(1)  # every event of the run its own ids, warm-up included
+
+
 def slack_load(url: str, api: SlackWebAPI, events: int, timeout: float) -> dict:
     sent, errors = {}, []
-    ts = itertools.count(1)
     with httpx.Client(timeout=30) as http:
         for i in range(events):
             question, word = QUESTIONS[i % len(QUESTIONS)]
-            event_ts = f"1800000000.{next(ts):06d}"
+            number = next(EVENT_NUMBERS)
+            event_ts = f"1800000000.{number:06d}"
             event = {"type": "app_mention", "user": "U1", "channel": "C1", "ts": event_ts,
-                     "text": f"<@{BOT_USER}> {question}", "client_msg_id": f"m{i}"}  # fmt: skip
-            body = json.dumps({"type": "event_callback", "team_id": "T1", "event_id": f"EvLoad{i}", "event": event})
+                     "text": f"<@{BOT_USER}> {question}", "client_msg_id": f"m{number}"}  # fmt: skip
+            body = json.dumps({"type": "event_callback", "team_id": "T1", "event_id": f"EvLoad{number}", "event": event})
             started = time.perf_counter()
             try:
                 response = http.post(url, content=body, headers=signed(body))
@@ -187,7 +194,7 @@ def slack_load(url: str, api: SlackWebAPI, events: int, timeout: float) -> dict:
             except httpx.HTTPError as error:
                 errors.append(type(error).__name__)
                 continue
-            sent[event_ts] = (started, word)
+            sent[event_ts] = (started, question, word)
     deadline = time.monotonic() + timeout
     with api.changed:
         api.changed.wait_for(lambda: len({p.get("thread_ts") for _, p in api.posts} & set(sent)) >= len(sent),
@@ -201,13 +208,14 @@ def slack_load(url: str, api: SlackWebAPI, events: int, timeout: float) -> dict:
         if payload.get("metadata"):  # only the first message of an answer carries it
             answers_per_thread[thread] = answers_per_thread.get(thread, 0) + 1
     latencies, wrong, missing = [], 0, 0
-    for event_ts, (started, word) in sent.items():
+    for event_ts, (started, question, word) in sent.items():
         if event_ts not in first:
             missing += 1
             continue
         at, payload = first[event_ts]
         latencies.append(at - started)
-        if not own_answer(payload.get("text", ""), word):
+        asked = ((payload.get("metadata") or {}).get("event_payload") or {}).get("question", "")
+        if not own_answer(asked, question, payload.get("text", ""), word):
             wrong += 1
     repeated = sum(1 for n in answers_per_thread.values() if n > 1)
     return {"count": events, "latencies": latencies, "errors": errors + ["no answer"] * missing, "wrong": wrong,
@@ -221,19 +229,21 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=5, help="questions each web client asks")
     parser.add_argument("--events", type=int, default=30, help="signed Slack events")
     parser.add_argument("--json", default="", help="also write the figures to this file")
+    parser.add_argument("--index", default="", help="serve this built index instead of building a fresh one")
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="lodestone-load-"))
     env = os.environ | {
-        "LODESTONE_INDEX_DIR": str(folder / "index"),
+        "LODESTONE_INDEX_DIR": args.index or str(folder / "index"),
         "LODESTONE_DATA_DIR": str(folder / "data"),
         "LODESTONE_AS_OF": AS_OF,
         "PYTHONPATH": str(REPO),
         "SLACK_BOT_TOKEN": "xoxb-bench",
         "SLACK_SIGNING_SECRET": SECRET,
     }
-    print(f"Building a fresh index in {folder} ...", flush=True)
-    subprocess.run([str(LODESTONE), "index", "build"], env=env, check=True, capture_output=True)
+    if not args.index:
+        print(f"Building a fresh index in {folder} ...", flush=True)
+        subprocess.run([str(LODESTONE), "index", "build"], env=env, check=True, capture_output=True)
     api = SlackWebAPI()
     env["LODESTONE_SLACK_API_URL"] = api.url
     web_port, slack_port = free_port(), free_port()

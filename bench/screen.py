@@ -87,7 +87,7 @@ def main() -> None:
         ("Lodestone matching only (Screener.screen_all)", matching, None),
         ("Engine.screen_many + audit + results CSV, in process", audited, None),
         ("cold `lodestone screen --file` (interpreter start to exit)", cold, TARGET_S),
-        ("rerun of the same file (every row read back from the audit)", resumed, None),
+        ("the same command again (a new, fully audited batch)", resumed, None),
     ]
     print(f"\n{'figure':<64} {'seconds':>8}  {'names/s':>9}  target")
     for label, seconds, target in rows:

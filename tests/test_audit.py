@@ -88,6 +88,9 @@ def test_a_batch_rerun_reads_back_what_was_committed(settings):
     assert [r.to_json() for r in results[:250]] == [r.to_json() for r in first]
     with sqlite3.connect(settings.audit_db) as db:
         assert db.execute("SELECT COUNT(*), COUNT(DISTINCT row) FROM screenings WHERE batch_id = ?", (batch.id,)).fetchone() == (500, 500)
+    later = engine.screen_many(names, frontend="web", user="alice")
+    assert later.id != batch.id and len(list(later)) == 500 and later.done_before == 0
+    assert AuditLog(settings.audit_db).count() == 1000  # a finished batch screened again is audited again
 
 
 def test_a_bad_name_in_a_batch_is_skipped_not_fatal(settings):
@@ -174,3 +177,14 @@ def _wait_for_rows(db_path, process, timeout: float = 120) -> int:
             return count
         time.sleep(0.02)
     pytest.fail("no screening was committed in time")
+
+
+def test_front_ends_screening_at_once_lose_no_audit_row(settings):
+    from concurrent.futures import ThreadPoolExecutor
+
+    engine = Engine(settings)
+    jobs = [(f"{name} {i}", frontend) for i in range(25) for name, frontend in (("Subaru", "web"), ("TDK", "slack"))]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda job: engine.screen(job[0], frontend=job[1], user="u"), jobs))
+    rows = list(AuditLog(settings.audit_db).rows())
+    assert sorted((r["input"], r["frontend"]) for r in rows) == sorted(jobs)

@@ -95,3 +95,18 @@ def test_eval_without_an_index_says_how_to_build_one(tmp_path, monkeypatch):
     monkeypatch.setenv("LODESTONE_INDEX_DIR", str(tmp_path / "nothing"))
     result = CliRunner().invoke(main, ["eval", "--report", str(tmp_path / "report")])
     assert result.exit_code == 1 and "Run: lodestone index build" in result.stderr
+
+
+def test_changes_lists_every_status_change_in_the_window_with_citations(env):
+    result = CliRunner().invoke(main, ["changes", "--from", "2025-11-01", "--to", "2025-11-30", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    days = [s["since"] for s in data["status_lines"]]
+    assert days and days == sorted(days) and all("2025-11-01" <= d <= "2025-11-30" for d in days)
+    assert all(s["citation"] in {c["n"] for c in data["citations"]} for s in data["status_lines"])
+    assert any(s["measure_id"] == "mofcom-gac-2025-57" and s["status"] == "suspended" for s in data["status_lines"])
+
+
+def test_changes_with_a_window_that_ends_before_it_starts_is_one_clear_line(env):
+    result = CliRunner().invoke(main, ["changes", "--from", "2025-12-01", "--to", "2025-11-01"])
+    assert result.exit_code == 1 and "starts after it ends" in result.output

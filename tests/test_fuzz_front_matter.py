@@ -41,7 +41,6 @@ values = st.recursive(
 )  # fmt: skip
 VALID = {"id": "fuzzed-doc", "title": "Fuzzed", "kind": "announcement"}
 RAW_YAML = [
-    "a: &x [*x]",  # a list that holds itself
     "!!python/object/apply:os.system ['echo no']",
     "{",
     "- just\n- a list",
@@ -66,11 +65,6 @@ documents = st.one_of(
 )
 
 
-@pytest.mark.xfail(
-    reason="main's loader raises TypeError on some values (kind: [None]); the pydantic front-matter models "
-    "of branch issue-11 close it: remove this mark when merging them",
-    strict=False,
-)
 @settings(
     max_examples=200,
     phases=[Phase.explicit, Phase.generate],  # no shrinking: a failure is reported as found, within the time bound
@@ -96,3 +90,18 @@ def test_arbitrary_front_matter_loads_or_is_refused_clearly(text):
     for name in ("issued", "published"):
         if document.meta.get(name) is not None:
             dt.date.fromisoformat(document.meta[name])
+
+
+@pytest.mark.xfail(
+    raises=ValueError,  # pydantic: "Circular reference detected (id repeated)", from the loader's front-matter models
+    reason="found by this suite: a YAML anchor that holds itself is not refused as FrontMatterInvalid yet",
+    strict=True,
+)
+def test_a_self_referencing_anchor_is_refused_clearly(tmp_path):
+    path = tmp_path / "fuzzed.md"
+    path.write_text(f"---\nid: fuzzed\ntitle: T\nkind: news\na: &x [*x]\n---\n{BODY}\n", encoding="utf-8")
+
+    try:
+        load_document(path)
+    except (FrontMatterInvalid, DocumentUnreadable) as error:
+        assert "fuzzed.md" in str(error)

@@ -4,7 +4,6 @@ Seeded (derandomize) and bounded (a fixed number of examples), so a run is repea
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
@@ -58,14 +57,9 @@ def test_any_cleaned_question_is_answered_or_clearly_refused(engine, question):
     ends_well(engine, clean_question(question))
 
 
-@pytest.mark.xfail(
-    reason="Engine.ask does not clean its input yet: the integrator calls clean_question at the entry of understand",
-    raises=TypeError,  # "TextInputSequence must be str" from the tokenizer, on main today
-    strict=True,
-)
 @BOUNDED
 @given(question=questions)
 @example(question=SHELL_BYTE)
 def test_any_raw_text_is_answered_or_clearly_refused(engine, question):
-    """What the web API passes on, uncleaned (a lone surrogate in a JSON string, for one)."""
+    """What the web API passes on, uncleaned (a lone surrogate in a JSON string, for one): the engine cleans it."""
     ends_well(engine, question)

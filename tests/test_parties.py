@@ -139,3 +139,21 @@ def test_the_register_round_trips_through_its_file(register, tmp_path):
 def _doc(body: str, parties, doc_id: str = "x") -> Document:
     meta = {"id": doc_id, "title": "T", "kind": "announcement", "parties": parties, "published": "2026-06-01"}
     return Document(id=doc_id, path=f"corpus/{doc_id}.md" if doc_id != "x" else "corpus/x.md", title="T", text=body, meta=meta)
+
+
+def test_index_build_warns_of_a_bad_parties_block_and_still_builds(tmp_path, embedder):
+    from assistant.config import Settings
+    from assistant.store import build_index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    good = (REPO_ROOT / "corpus" / "mofcom-2026-06-22-us-entities.md").read_text(encoding="utf-8")
+    (corpus / "us.md").write_text(good, encoding="utf-8")
+    broken = good.replace("id: mofcom-2026-06-22-us-entities", "id: us-copy").replace('{name: "MP Materials"', '{name: "MP Metals"')
+    (corpus / "us-copy.md").write_text(broken, encoding="utf-8")
+    settings = Settings.load({}, corpus_dir=corpus, index_dir=tmp_path / "index", data_dir=tmp_path / "data")
+    report = build_index(settings, progress=False, embedder=embedder)
+    assert report.documents == 2
+    assert any("us-copy.md: front matter field 'parties[0].entities[0].name' must be literally" in p for p in report.problems)
+    saved = PartiesRegister.load(tmp_path / "index" / "live" / "parties.json")
+    assert [p.name for p in saved.parties] == ["MP Materials", "USA Rare Earth"]

@@ -143,7 +143,7 @@ def test_no_match_is_never_a_silent_clear(screener):
     assert screening.outcome == "none" and screening.hits == []
     assert screening.lists_checked == ["export_control_list", "unreliable_entity_list", "watch_list"]
     assert screening.corpus_date == "2026-11-24"
-    for words in ("Unreliable Entity List", "watch list", "2026-11-24", "not a complete official list", "www.mofcom.gov.cn"):
+    for words in ("Unreliable Entity List", "watch list", "up to 24 Nov 2026", "not a complete official list", "www.mofcom.gov.cn"):
         assert words in screening.note
 
 
@@ -205,3 +205,27 @@ def test_unusable_names_files_get_a_clear_message(content, column, message):
 def test_results_need_a_csv_or_json_name(screener, tmp_path):
     with pytest.raises(ScreeningFileInvalid, match="'out.xlsx'"):
         write_results([], tmp_path / "out.xlsx")
+
+
+# -- properties -------------------------------------------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60))
+def test_normalising_twice_changes_nothing(text):
+    assert normalise(normalise(text)) == normalise(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_any_text_is_screened_or_refused_with_a_reason(screener, text):
+    try:
+        screening = screener.screen(text, TODAY)
+    except NameInvalid as problem:
+        assert str(problem) and "\n" not in str(problem)
+        return
+    assert screening.outcome in {"exact", "possible", "none"}
+    assert all(h.citation and h.citation.quote for h in screening.hits)
+    assert screening.outcome != "none" or "www.mofcom.gov.cn" in screening.note

@@ -685,6 +685,7 @@ def test_manifest_declares_what_the_bot_uses():
 
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert {"app_mentions:read", "chat:write", "im:history", "commands", "channels:history"} <= scopes
+    assert {"files:read", "files:write"} <= scopes  # the CSV screened in a direct message, and its results
     assert {"app_mention", "message.im"} <= set(manifest["settings"]["event_subscriptions"]["bot_events"])
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == [slack.COMMAND]
     assert manifest["settings"]["interactivity"]["is_enabled"] and manifest["settings"]["socket_mode_enabled"]

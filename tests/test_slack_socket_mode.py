@@ -108,10 +108,18 @@ def connected(standin, slack_settings, engine, socket_server):
     handler.connect()
     socket_server.connected()
     yield socket_server
+    close(handler.client)
+
+
+def close(client) -> None:
+    """Close the Socket Mode client and stop its threads, even when it is closed mid-reconnection."""
     try:
-        handler.close()
+        client.close()
     except AttributeError:  # slack_sdk's builtin client, closed while it reconnects, closes a socket it lost
-        pass
+        for runner in (client.current_session_runner, client.current_app_monitor, client.message_processor):
+            if runner.is_alive():
+                runner.shutdown()
+        client.message_workers.shutdown()
 
 
 def event_callback(standin: SlackStandIn, text: str, event_id: str, channel: str = "C1") -> tuple[dict, dict]:

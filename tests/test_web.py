@@ -174,6 +174,12 @@ def test_ask_again_with_another_date_answers_the_chosen_question_anew(url):
     assert "suspended" in reply(again) and "Answer as of 20 Nov 2025" in reply(again)
 
 
+def test_edit_last_question_puts_it_back_in_the_box(url):
+    session = client(url)
+    session.predict(HOLMIUM, "2025-11-20", api_name="/ask")
+    assert session.predict(api_name="/edit_last") == HOLMIUM
+
+
 def test_several_people_at_once_get_their_own_answers(url):
     questions = {
         "holmium": HOLMIUM,

@@ -132,13 +132,21 @@ def serve(settings: Settings, http_mode: bool = False, port: int = 3000, host: s
         run_socket_mode(app, env["SLACK_APP_TOKEN"])
 
 
-def configure_logging(handler: logging.Handler | None = None) -> logging.Handler:
-    """INFO to stderr (or ``handler``), every line cut to a bounded length whichever library wrote it."""
+def configure_logging(handler: logging.Handler | None = None) -> logging.Handler | None:
+    """Every log line cut to a bounded length, whichever library writes it.
+
+    With ``handler``: that handler is added to the root logger at INFO. Without:
+    INFO to stderr, unless logging is already set up (then its handlers get the bound).
+    """
+    root = logging.getLogger()
+    if handler is None and root.handlers:
+        for existing in root.handlers:
+            bounded_log_handler(existing)
+        return None
     handler = bounded_log_handler(handler or logging.StreamHandler())
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
     root.addHandler(handler)
-    root.setLevel(logging.INFO)
+    root.setLevel(min(root.level or logging.INFO, logging.INFO))
     return handler
 
 

@@ -69,7 +69,7 @@ class SlackBot:
     def skip_repeats(self, req, body, next):  # Bolt injects each argument by its name
         """Drop Slack's retries (X-Slack-Retry-Num) and events already seen, with a 200 so Slack stops."""
         if body.get("type") == "event_callback":
-            retry = req.headers.get("x-slack-retry-num")
+            retry = _retry_number(req.headers.get("x-slack-retry-num")) > 0  # Socket Mode sends 0 on a first delivery
             first = self.seen.first_time(_event_keys(body))
             if retry or not first:
                 log.info("Ignored a repeated Slack event (%s)", "retry" if retry else "duplicate")
@@ -248,16 +248,18 @@ class SlackBot:
                 data = download(file.get("url_private_download") or file.get("url_private") or "", client.token, hosts)
                 names, skipped = read_names_csv(data, None, self.settings.screen_max_names)
             except ScreeningFileInvalid as error:
-                self._post(client, channel, thread_ts, text=f"⚠️ {name}: {error}")
+                self._post(client, channel, thread_ts, text=f"⚠️ {escape(name)}: {error}")
                 continue
-            batch, problem = self.screen(self.engine.screen_many, names, frontend="slack", user=asker or None)
-            screenings, problem = (self.screen(list, batch) if batch is not None else (None, problem))
+            screenings, problem = self.screen(self._screen_all, names, asker)
             if screenings is None:
-                self._post(client, channel, thread_ts, text=f"⚠️ {name}: {problem}")
+                self._post(client, channel, thread_ts, text=f"⚠️ {escape(name)}: {problem}")
                 continue
             blocks = batch_blocks(name, screenings, skipped)
             self._post(client, channel, thread_ts, text=blocks[0]["text"]["text"].replace("*", ""), blocks=blocks)
             self._upload(client, channel, thread_ts, name, results_csv(screenings))
+
+    def _screen_all(self, names: list[str], asker: str) -> list:
+        return list(self.engine.screen_many(names, frontend="slack", user=asker or None))
 
     @staticmethod
     def _upload(client, channel: str, thread_ts: str, name: str, content: str) -> None:
@@ -340,6 +342,15 @@ def _event_keys(body: dict) -> list[str]:
         if event.get("ts"):
             keys.append(f"ts:{event.get('channel', '')}:{event['ts']}")
     return keys
+
+
+def _retry_number(header) -> int:
+    """Bolt hands headers over as lists; a missing or unreadable retry number counts as a first delivery."""
+    value = header[0] if isinstance(header, list | tuple) and header else header
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return 0
 
 
 def _metadata(answer: Answer) -> dict:

@@ -49,12 +49,20 @@ class WebChat:
         self.conversations = ConversationStore(settings.conversations_db)
         self.shelf = Shelf(settings.corpus_dir)
         self.downloads = DownloadFolder(settings.web_downloads)
+        self.page_as_of = self.default_as_of()  # the date box's value when the page was built
 
     def close(self) -> None:
         self.downloads.close()
 
     def default_as_of(self) -> str:
         return self.settings.as_of or dt.date.today().isoformat()
+
+    def _new_day(self):
+        """Today's date when the day has moved on since the page was built; else the date box is left alone."""
+        today = self.default_as_of()
+        if today == self.page_as_of:
+            return gr.skip()
+        return today
 
     # -- who is asking ----------------------------------------------------
     @staticmethod
@@ -87,7 +95,7 @@ class WebChat:
         owner = self.owner(visitor, request)
         conversation = self._conversation(owner, visitor)
         answers = conversation.answers if conversation else []
-        return self._chat_view(visitor, owner, answers, note="", as_of=_latest_date(answers) or self.default_as_of())
+        return self._chat_view(visitor, owner, answers, note="", as_of=_latest_date(answers) or self._new_day())
 
     def open_conversation(self, conversation_id: str | None, visitor: dict | None, request: gr.Request):
         visitor = self.visitor_of(visitor)
@@ -109,8 +117,7 @@ class WebChat:
         latest = len(answers) - 1 if answers else None
         return _values(
             CHAT_VIEW,
-            chat=_messages(answers),
-            question="",
+            chat=_messages(answers),  # the question box is left alone: a visitor may be typing already
             details=rendering.details_html(answers[-1], self.shelf, latest) if answers else rendering.PLACEHOLDER,
             download=self._answer_download(answers[-1]) if answers else gr.DownloadButton(value=None, visible=False),
             markdown=rendering.answer_markdown(answers[-1], self.shelf) if answers else "",
@@ -186,6 +193,12 @@ class WebChat:
             yield _values(CHAT_VIEW, note="Choose an answer first: click it in the chat.")
             return
         yield from self.ask(answer.standalone_question or answer.question, as_of, visitor, request)
+
+    def edit_last(self, visitor: dict | None, request: gr.Request) -> str:
+        """The last question back in the question box, to change and send again."""
+        visitor = self.visitor_of(visitor)
+        conversation = self._conversation(self.owner(visitor, request), visitor)
+        return conversation.answers[-1].question if conversation and conversation.answers else gr.skip()
 
     # -- one answer ------------------------------------------------------------
     def select(self, event: gr.SelectData, visitor: dict | None, request: gr.Request):

@@ -24,7 +24,7 @@ EXAMPLES = [
     "Can gallium be exported to the United States?",
 ]
 # Small calls into assets/web.js: the event handlers themselves live there.
-COPY = "(text, selected) => window.lodestone.copy(text, selected)"
+COPY = "(text) => window.lodestone.copy(text)"
 TOGGLE_THEME = "() => window.lodestone.toggleTheme()"
 CLOSE_DRAWER = "() => window.lodestone.closeDrawer()"
 
@@ -49,51 +49,51 @@ def build_app(engine, settings: Settings) -> gr.Blocks:
         gr.HTML((ASSETS / "header.html").read_text(encoding="utf-8"), elem_id="header")
         with gr.Tabs(elem_id="tabs"):
             with gr.Tab("Chat", id="chat-tab", elem_id="chat-tab"):
-                    with gr.Row(equal_height=False, elem_id="main"):
-                        with gr.Column(scale=3, elem_id="chat-column"):
-                            chatbot = gr.Chatbot(
-                                label="Conversation",
-                                show_label=False,
-                                elem_id="chat",
-                                height=620,
-                                feedback_options=None,
-                                autoscroll=False,
-                                buttons=["copy"],
-                                examples=[{"text": q} for q in EXAMPLES],
-                                placeholder="Ask about China's rare-earth export controls. Every answer cites its sources.",
+                with gr.Row(equal_height=False, elem_id="main"):
+                    with gr.Column(scale=3, elem_id="chat-column"):
+                        chatbot = gr.Chatbot(
+                            label="Conversation",
+                            show_label=False,
+                            elem_id="chat",
+                            height=620,
+                            feedback_options=None,
+                            autoscroll=False,
+                            buttons=["copy"],
+                            examples=[{"text": q} for q in EXAMPLES],
+                            placeholder="Ask about China's rare-earth export controls. Every answer cites its sources.",
+                        )
+                        question = gr.Textbox(label="Question", elem_id="question", placeholder=EXAMPLES[0], max_lines=6)
+                        with gr.Row(elem_id="controls"):
+                            as_of = gr.DateTime(
+                                label="As of", elem_id="as-of", include_time=False, type="string", value=chat.page_as_of,
+                                scale=2, min_width=180,
                             )
-                            question = gr.Textbox(label="Question", elem_id="question", placeholder=EXAMPLES[0], max_lines=6)
-                            with gr.Row(elem_id="controls"):
-                                as_of = gr.DateTime(
-                                    label="As of", elem_id="as-of", include_time=False, type="string", value=chat.default_as_of(),
-                                    scale=2, min_width=180,
-                                )
-                                today = gr.Button("Today", size="sm", elem_id="today", scale=0, min_width=80)
-                                ask_button = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=90)
-                                stop_button = gr.Button("Stop", variant="stop", elem_id="stop", scale=1, min_width=90)
-                                theme_button = gr.Button("Dark theme", size="sm", elem_id="theme-toggle", scale=0, min_width=110)
-                        with gr.Column(scale=2, elem_id="details-column"):
-                            close_drawer = gr.Button("Close sources", size="sm", elem_id="close-drawer")
-                            details = gr.HTML(rendering.PLACEHOLDER, elem_id="sources", max_height=640)
-                            note = gr.Markdown(elem_id="note", container=False)
-                            with gr.Row(elem_id="answer-actions"):
-                                copy_button = gr.Button("Copy answer", size="sm", elem_id="copy-answer")
-                                download = gr.DownloadButton("Download (.md)", size="sm", elem_id="download", visible=False)
-                                thumbs_up = gr.Button("👍 Helpful", size="sm", elem_id="thumbs-up")
-                                thumbs_down = gr.Button("👎 Not helpful", size="sm", elem_id="thumbs-down")
-                            comment = gr.Textbox(label="Comment on the chosen answer (optional)", elem_id="feedback-comment", max_lines=3)
-                            with gr.Row(elem_id="ask-again"):
-                                again_date = gr.DateTime(
-                                    label="Ask the chosen answer's question again as of", elem_id="again-date",
-                                    include_time=False, type="string", scale=3, min_width=180,
-                                )
-                                again_button = gr.Button("Ask again", size="sm", elem_id="ask-again-button", scale=1)
-                            for button in (download, export_file):  # gradio's copies live, capped, in the app's download folder
-                                button.GRADIO_CACHE = str(chat.downloads.served)
-                            markdown = gr.Textbox(label="Chosen answer as Markdown", elem_id="answer-markdown", visible="hidden")
+                            today = gr.Button("Today", size="sm", elem_id="today", scale=0, min_width=80)
+                            ask_button = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=90)
+                            stop_button = gr.Button("Stop", variant="stop", elem_id="stop", scale=1, min_width=90)
+                            edit_button = gr.Button("Edit last question", size="sm", elem_id="edit-last", scale=0, min_width=120)
+                            theme_button = gr.Button("Dark theme", size="sm", elem_id="theme-toggle", scale=0, min_width=110)
+                    with gr.Column(scale=2, elem_id="details-column"):
+                        close_drawer = gr.Button("Close sources", size="sm", elem_id="close-drawer")
+                        details = gr.HTML(rendering.PLACEHOLDER, elem_id="sources", max_height=640)
+                        note = gr.Markdown(elem_id="note", container=False)
+                        with gr.Row(elem_id="answer-actions"):
+                            copy_button = gr.Button("Copy answer", size="sm", elem_id="copy-answer")
+                            download = gr.DownloadButton("Download (.md)", size="sm", elem_id="download", visible=False)
+                            thumbs_up = gr.Button("👍 Helpful", size="sm", elem_id="thumbs-up")
+                            thumbs_down = gr.Button("👎 Not helpful", size="sm", elem_id="thumbs-down")
+                        comment = gr.Textbox(label="Comment on the chosen answer (optional)", elem_id="feedback-comment", max_lines=3)
+                        with gr.Row(elem_id="ask-again"):
+                            again_date = gr.DateTime(
+                                label="Ask the chosen answer's question again as of", elem_id="again-date",
+                                include_time=False, type="string", scale=3, min_width=180,
+                            )
+                            again_button = gr.Button("Ask again", size="sm", elem_id="ask-again-button", scale=1)
+                        for button in (download, export_file):  # gradio's copies live, capped, in the app's download folder
+                            button.GRADIO_CACHE = str(chat.downloads.served)
+                        markdown = gr.Textbox(label="Chosen answer as Markdown", elem_id="answer-markdown", visible="hidden")
             with gr.Tab("Screen", id="screen-tab", elem_id="screen-tab"):
                 build_screen_tab(engine, settings)
-
 
         chat_view = [
             {"chat": chatbot, "question": question, "details": details, "download": download, "markdown": markdown,
@@ -112,10 +112,11 @@ def build_app(engine, settings: Settings) -> gr.Blocks:
         )
         again = again_button.click(chat.ask_again, [again_date, selected, visitor], chat_view, api_name="ask_again")
         stop_button.click(None, None, None, cancels=[asked, example, again], api_visibility="private")
+        edit_button.click(chat.edit_last, [visitor], question, api_name="edit_last")
         chatbot.select(chat.select, [visitor], select_view, api_visibility="private")
         thumbs_up.click(chat.thumbs_up, [comment, selected, visitor], [note, comment], api_name="thumbs_up")
         thumbs_down.click(chat.thumbs_down, [comment, selected, visitor], [note, comment], api_name="thumbs_down")
-        copy_button.click(None, [markdown, selected], [note], js=COPY)
+        copy_button.click(None, [markdown], [note], js=COPY)
         theme_button.click(None, None, None, js=TOGGLE_THEME)
         close_drawer.click(None, None, None, js=CLOSE_DRAWER)
         today.click(lambda: dt.date.today().isoformat(), None, as_of, api_visibility="private")

@@ -9,7 +9,7 @@
   });
 
   window.lodestone = {
-    async copy(text, selected) {
+    async copy(text) {
       if (!text) return 'Nothing to copy yet: ask a question first.';
       try {
         await navigator.clipboard.writeText(text);
@@ -21,7 +21,8 @@
         document.execCommand('copy');
         area.remove();
       }
-      const which = selected === null || selected === undefined ? 'the answer' : `answer ${selected + 1}`;
+      const chosen = document.querySelector('#sources .selected');
+      const which = chosen ? chosen.textContent.split(' · ')[0].toLowerCase() : 'the answer';
       return `Copied ${which} and its sources.`;
     },
     toggleTheme() {
