@@ -67,6 +67,8 @@ def index_build(full, if_stale):
     report = build_index(settings, full=full)
     for problem in report.problems:
         click.echo(f"Warning: {problem}", err=True)
+    for damage in report.repaired:
+        click.echo(f"Repaired: {damage}", err=True)
     for path, count in report.dropped.items():
         click.echo(
             f"Note: the web-capture cleaner dropped {count} lines of {path} "
@@ -102,6 +104,8 @@ def index_status_command(as_json, dropped_file):
     click.echo(f"Index:     {status.path} (built {status.built_at})")
     click.echo(f"Documents: {status.documents}   Chunks: {status.chunks}")
     click.echo(f"Model:     {status.model}   Chunking: {status.chunking}")
+    for damage in status.damage:
+        click.echo(f"Damaged:   {damage}")
     if status.stale:
         for label, ids in (("changed", status.changed), ("new", status.added), ("deleted", status.removed)):
             if ids:
@@ -111,6 +115,8 @@ def index_status_command(as_json, dropped_file):
         click.echo("Corpus unchanged since the build.")
     for problem in status.problems:
         click.echo(f"Warning: {problem}", err=True)
+    if status.damage:
+        sys.exit(1)
 
 
 @main.command()

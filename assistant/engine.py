@@ -68,6 +68,7 @@ class Engine:
         self._embedder = embedder
         self._lock = threading.Lock()
         self._state = None
+        self._unopenable = None  # a live build that failed to open: not retried on every question
         self.generator = None
         if self.settings.llm_url:
             from assistant.generator import Generator
@@ -78,23 +79,43 @@ class Engine:
     def _open(self):
         with self._lock:
             if self._state is None:
-                from assistant.models import query_encoder
-                from assistant.retrieval import HybridRetriever
-                from assistant.store import open_index
-
-                index = open_index(self.settings)
-                embedder = self._embedder or query_encoder(self.settings.index_dir)
-                retriever = HybridRetriever(
-                    index, embedder, self.settings.candidates, self.settings.rrf_k, self.settings.dense_weight
-                )
-                vocabulary = Vocabulary.from_texts([r["text"] for r in index.chunks.values()])
-                answerer = ExtractiveAnswerer(vocabulary, self.settings.answer_sentences)
-                from assistant.intent import load_intent_model
-
-                understanding = Understanding(index.register, load_intent_model(self.settings.index_dir, embedder), embedder)
-                acronyms = acronyms_of([row["text"] for row in index.chunks.values()])
-                self._state = OpenState(index, retriever, answerer, understanding, acronyms)
+                self._state = self._load()
+            elif self._live_moved():
+                self._switch()
             return self._state
+
+    def _load(self):
+        from assistant.models import query_encoder
+        from assistant.retrieval import HybridRetriever
+        from assistant.store import open_index
+
+        index = open_index(self.settings)
+        embedder = self._embedder or query_encoder(self.settings.index_dir)
+        retriever = HybridRetriever(index, embedder, self.settings.candidates, self.settings.rrf_k, self.settings.dense_weight)
+        counts = index.term_counts
+        vocabulary = Vocabulary(counts.df, counts.n) if counts else Vocabulary.from_texts([r["text"] for r in index.chunks.values()])
+        answerer = ExtractiveAnswerer(vocabulary, self.settings.answer_sentences)
+        from assistant.intent import load_intent_model
+
+        understanding = Understanding(index.register, load_intent_model(self.settings.index_dir, embedder), embedder)
+        acronyms = acronyms_of([row["text"] for row in index.chunks.values()])
+        return OpenState(index, retriever, answerer, understanding, acronyms)
+
+    def _live_moved(self) -> bool:
+        from assistant.store import live_generation
+
+        now = live_generation(self.settings)
+        return now is not None and now not in (self._state.index.generation, self._unopenable)
+
+    def _switch(self) -> None:
+        """A newer build went live: answer from it from this question on; keep the old one if it can't be opened."""
+        from assistant.errors import IndexError_
+        from assistant.store import live_generation
+
+        try:
+            self._state = self._load()
+        except IndexError_:
+            self._unopenable = live_generation(self.settings)
 
     def open(self) -> None:
         """Open the index now rather than on the first question (IndexNotBuilt / IndexCorrupt if it can't)."""

@@ -71,7 +71,7 @@ class IndexNotBuilt(IndexError_):
 
 class IndexCorrupt(IndexError_):
     def __init__(self, path, reason: str):
-        super().__init__(f"The index at {path} can't be read ({reason}). Run: lodestone index build --full")
+        super().__init__(f"The index at {path} can't be read ({reason}). Run: lodestone index build (it repairs the damage)")
 
 
 class ChromaUnavailable(IndexError_):

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/run.py            # full run (3 rounds of the question set, 3 cold asks)
     .venv/bin/python bench/run.py --quick    # 10 questions, 1 round, 1 cold ask, no JSON written
+    .venv/bin/python bench/run.py --scale 10000,50000   # generated corpora at scale (bench/scale.py)
 
 Everything runs against a snapshot of the built-in corpus (corpus/) in a fresh
 temporary folder, so the repository's own index/ is never touched and edits to
@@ -268,8 +269,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index-dir", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--limit", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--rounds", type=int, default=3, help=argparse.SUPPRESS)
+    parser.add_argument("--scale", help="Comma-separated chunk counts for the scale benchmark (bench/scale.py).")
+    parser.add_argument("--embed", choices=["precomputed", "real"], default="precomputed", help="Scale: vectors for the full build.")
+    parser.add_argument("--scale-worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     set_offline_environment()
+    if args.scale_worker:
+        import scale
+
+        print(json.dumps(scale.worker(args.scale_worker, args.embed)))
+        return 0
+    if args.scale:
+        import scale
+
+        scale.run([int(n) for n in args.scale.split(",")], args.embed)
+        return 0
     if args.worker == "build":
         print(json.dumps(build_worker(args.index_dir)))
         return 0

@@ -16,7 +16,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from assistant.models import MAX_WORD_PIECES, count_word_pieces, get_tokenizer
+from assistant.models import MAX_WORD_PIECES, count_word_pieces, word_pieces
 from assistant.schema import Chunk, Document
 
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.M)
@@ -72,12 +72,11 @@ def _split(text: str, params: ChunkingParams) -> list[tuple[int, str]]:
     """Pieces of ``text`` with their offsets; each fits the model."""
     from llama_index.core.node_parser import SentenceSplitter
 
-    tokenizer = get_tokenizer()
     joined = BEFORE_LIST.sub("\n ", text)  # same length, so offsets in `joined` are offsets in `text`
     splitter = SentenceSplitter(
         chunk_size=params.chunk_tokens,
         chunk_overlap=params.chunk_overlap,
-        tokenizer=lambda s: tokenizer(s, add_special_tokens=False)["input_ids"],
+        tokenizer=word_pieces,
         paragraph_separator="\n\n",
     )
     pieces, cursor = [], 0

@@ -10,14 +10,19 @@ Layout under the index folder::
         keyword/                  bm25s index
         chunks.jsonl              every chunk with its metadata
         register.json             the measures register
+        vocabulary.json           document frequencies of answer terms (updated by what changed)
         parties.json              the parties register (listed entities, for screening)
         dropped.json              lines the web-capture cleaner left out, per file
         manifest.json             document hashes, model, chunking, schema version
 
 A build copies the live store into a new folder, applies only what changed
-(new or changed documents re-embedded, deleted ones removed), writes the rest,
-and swaps the ``live`` link last: a build that dies halfway leaves the
-previous index serving.
+(chunks whose id has no vector are embedded, vectors of chunks that are gone
+are removed), writes the rest, and swaps the ``live`` link last: a build that
+dies halfway leaves the previous index serving. A damaged live build (see
+``integrity.py``) is repaired the same way: whatever vectors survive are kept,
+only the missing ones are embedded again. Every build removes abandoned
+``.partial`` folders first, and prunes old builds no reader holds a lease on
+(``live.py``).
 
 >>> report = build_index(Settings.load())  # doctest: +SKIP
 >>> report.embedded, report.removed  # doctest: +SKIP
@@ -31,6 +36,7 @@ import os
 import shutil
 import time
 import uuid
+import weakref
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -41,10 +47,13 @@ from assistant.ingest.chunking import ChunkingParams, chunk_document
 from assistant.ingest.loaders import read_corpus
 from assistant.intent import ensure_intent_model
 from assistant.keyword import KeywordIndex
-from assistant.models import MODEL_NAME, ensure_query_encoder
+from assistant.models import MODEL_NAME, document_encoder, ensure_query_encoder
 from assistant.parties import PartiesRegister
 from assistant.register import Register
 from assistant.schema import Chunk, Document
+from assistant.store.integrity import check_build, read_chunk_file, vector_ids
+from assistant.store.live import Lease, generation, leased, live_link, point_live_at
+from assistant.store.vocabulary import TermCounts
 
 SCHEMA_VERSION = 2
 COLLECTION = "lodestone"
@@ -63,6 +72,7 @@ class BuildReport:
     seconds: float = 0.0
     path: str = ""
     dropped: dict[str, int] = field(default_factory=dict)  # file -> lines the capture cleaner dropped
+    repaired: list[str] = field(default_factory=list)  # damage found in the live build, fixed by this one
 
 
 @dataclass
@@ -80,7 +90,7 @@ class Manifest:
 
 
 def live_path(settings: Settings) -> Path:
-    return Path(settings.index_dir) / "live"
+    return live_link(settings.index_dir)
 
 
 def read_manifest(build: Path) -> Manifest:
@@ -99,27 +109,31 @@ def build_index(settings: Settings, full: bool = False, progress=None, embedder=
     dropped = {path: len(lines) for path, lines in corpus.dropped.items()}
     params = ChunkingParams(settings.chunk_tokens, settings.chunk_overlap)
     target = _target_manifest(documents, params, settings.chroma_url or "local")
-    previous, old_manifest = _previous_build(settings, target, full)
     builds = Path(settings.index_dir) / "builds"
+    _remove_abandoned(builds, settings)
+    previous, old_manifest = _previous_build(settings, target, full)
+    damage = _live_damage(settings, previous)
     ensure_query_encoder(settings.index_dir)
     ensure_intent_model(settings.index_dir)
-    if previous and _unchanged(old_manifest, target):
+    if previous and not damage and _unchanged(old_manifest, target):
         return BuildReport(
             documents=len(documents), chunks=sum(len(d["chunks"]) for d in old_manifest.documents.values()),
             unchanged_documents=len(documents), problems=[str(p) for p in problems],
             seconds=time.perf_counter() - started, path=str(previous), dropped=dropped,
         )  # fmt: skip
-    _remove_abandoned(builds, settings)
     work = builds / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}.partial"
+    lease = Lease.take(settings.index_dir, work.name)  # a build running beside this one won't take it for abandoned
     try:
+        embedder = embedder or document_encoder(settings.index_dir)
         report = _write_build(work, documents, target, previous, old_manifest, progress, embedder, settings)
         (work / "dropped.json").write_text(json.dumps(corpus.dropped, ensure_ascii=False, indent=1), encoding="utf-8")
     finally:
         _release_chroma()
-    report.problems, report.dropped = [str(p) for p in problems + report.problems], dropped
+        lease.release()
+    report.problems, report.dropped, report.repaired = [str(p) for p in problems + report.problems], dropped, damage
     final = work.with_suffix("")
     work.rename(final)
-    _swap_live(settings, final)
+    point_live_at(settings.index_dir, final)
     _prune(builds, settings, keep={final.name, previous.name if previous else ""})
     report.seconds, report.path = time.perf_counter() - started, str(final)
     return report
@@ -134,6 +148,14 @@ def _target_manifest(documents: list[Document], params: ChunkingParams, vectors:
         documents={d.id: {"path": d.path, "sha256": d.sha256, "chunks": []} for d in documents},
         built_at=time.strftime("%Y-%m-%dT%H:%M:%S"),
     )
+
+
+def _live_damage(settings: Settings, previous: Path | None) -> list[str]:
+    """Damage of the live build this one starts from; a link to a missing build is damage too."""
+    live = live_path(settings)
+    if live.is_symlink() and not live.exists():
+        return [f"the live link points at a missing build ({os.readlink(live)})"]
+    return check_build(previous, settings) if previous else []
 
 
 def _previous_build(settings: Settings, target: Manifest, full: bool) -> tuple[Path | None, Manifest | None]:
@@ -154,44 +176,43 @@ def _unchanged(old: Manifest, target: Manifest) -> bool:
 
 
 def _write_build(work, documents, target, previous, old_manifest, progress, embedder, settings) -> BuildReport:
+    """Write a complete build into ``work``: only chunks whose id has no vector yet are embedded."""
     from tqdm import tqdm
 
-    old_chunks = _read_chunks(previous) if previous else {}
+    old_chunks = read_chunk_file(previous).rows if previous else {}
     work.mkdir(parents=True)
     store = _copy_vectors(previous, work, settings)
+    present = set(store._collection.get(include=[])["ids"]) if previous else set()
     report = BuildReport(documents=len(documents), full=previous is None)
     old_docs = old_manifest.documents if old_manifest else {}
-    stale = [i for i, d in old_docs.items() if i not in target.documents or d["sha256"] != target.documents[i]["sha256"]]
-    for doc_id in stale:
-        store.delete_nodes(old_docs[doc_id]["chunks"])
-        report.removed += len(old_docs[doc_id]["chunks"])
+    params = ChunkingParams(**{k: target.chunking[k] for k in ("chunk_tokens", "chunk_overlap")})
     rows: list[dict] = []
-    changed = []
-    for doc in documents:
+    bar = tqdm(documents, desc="Indexing documents", unit="doc", disable=progress is False or not documents)
+    for doc in bar:
         old = old_docs.get(doc.id)
-        if old and old["sha256"] == doc.sha256:
-            kept = [old_chunks[c] for c in old["chunks"] if c in old_chunks]
-            rows += kept
-            target.documents[doc.id]["chunks"] = [r["id"] for r in kept]
+        if old and old["sha256"] == doc.sha256 and all(c in old_chunks for c in old["chunks"]):
+            doc_rows = [old_chunks[c] for c in old["chunks"]]
             report.unchanged_documents += 1
         else:
-            changed.append(doc)
-    bar = tqdm(changed, desc="Embedding documents", unit="doc", disable=progress is False or not changed)
-    params = ChunkingParams(**{k: target.chunking[k] for k in ("chunk_tokens", "chunk_overlap")})
-    for doc in bar:
-        chunks = chunk_document(doc, params)
-        if settings.max_file_chunks and len(chunks) > settings.max_file_chunks:
-            report.problems.append(
-                FileTooLarge(doc.path, len(chunks), settings.max_file_chunks, "chunks", "LODESTONE_MAX_FILE_CHUNKS")
-            )
-            del target.documents[doc.id]
-            continue
-        new_rows = [_chunk_row(c, doc) for c in chunks]
-        for batch in range(0, len(new_rows), EMBED_BATCH):
-            _embed_and_add(store, new_rows[batch : batch + EMBED_BATCH], embedder)
-        report.embedded += len(new_rows)
-        rows += new_rows
-        target.documents[doc.id]["chunks"] = [r["id"] for r in new_rows]
+            chunks = chunk_document(doc, params)
+            if settings.max_file_chunks and len(chunks) > settings.max_file_chunks:
+                report.problems.append(
+                    FileTooLarge(doc.path, len(chunks), settings.max_file_chunks, "chunks", "LODESTONE_MAX_FILE_CHUNKS")
+                )
+                del target.documents[doc.id]
+                continue
+            doc_rows = [_chunk_row(c, doc) for c in chunks]
+        missing = [r for r in doc_rows if r["id"] not in present]
+        for batch in range(0, len(missing), EMBED_BATCH):
+            _embed_and_add(store, missing[batch : batch + EMBED_BATCH], embedder)
+        report.embedded += len(missing)
+        rows += doc_rows
+        target.documents[doc.id]["chunks"] = [r["id"] for r in doc_rows]
+    gone = sorted(present - {r["id"] for r in rows})
+    for batch in range(0, len(gone), 5000):
+        store._collection.delete(ids=gone[batch : batch + 5000])
+    report.removed = len(gone)
+    _term_counts(previous, old_chunks, rows).save(work)
     report.chunks, report.documents = len(rows), len(target.documents)
     _write_chunks(work, rows)
     KeywordIndex.build([r["id"] for r in rows], [r["text"] for r in rows]).save(work / "keyword")
@@ -202,6 +223,17 @@ def _write_build(work, documents, target, previous, old_manifest, progress, embe
     report.problems += problems
     (work / "manifest.json").write_text(json.dumps(asdict(target), indent=1), encoding="utf-8")
     return report
+
+
+def _term_counts(previous: Path | None, old_chunks: dict[str, dict], rows: list[dict]) -> TermCounts:
+    """The previous build's counts moved by the chunks that left and came; counted afresh when there are none."""
+    counts = TermCounts.load(previous) if previous else None
+    if counts is None or counts.n != len(old_chunks):
+        return TermCounts.from_texts(r["text"] for r in rows)
+    ids = {r["id"] for r in rows}
+    removed = [r["text"] for i, r in old_chunks.items() if i not in ids]
+    added = [r["text"] for r in rows if r["id"] not in old_chunks]
+    return counts.update(removed, added)
 
 
 def _chunk_row(chunk: Chunk, doc: Document) -> dict:
@@ -226,9 +258,7 @@ def _embed_and_add(store, rows: list[dict], embedder) -> None:
 
     if not rows:
         return
-    from assistant.models import get_embedder
-
-    vectors = (embedder or get_embedder()).embed_texts([r["text"] for r in rows])
+    vectors = embedder.embed_texts([r["text"] for r in rows])
     nodes = [
         TextNode(
             id_=r["id"],
@@ -258,20 +288,32 @@ def _chroma(build: Path, settings: Settings):
     return client, f"{COLLECTION}-{build.name.removesuffix('.partial')}"
 
 
-def _vector_store(build: Path, settings: Settings):
+def _vector_store(build: Path, settings: Settings, collection=None):
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    client, name = _chroma(build, settings)
-    collection = client.get_or_create_collection(name, metadata={"hnsw:space": "cosine"})
+    if collection is None:
+        client, name = _chroma(build, settings)
+        collection = client.get_or_create_collection(name, metadata={"hnsw:space": "cosine"})
     return ChromaVectorStore(chroma_collection=collection)
 
 
+def _existing_collection(build: Path, settings: Settings):
+    """The build's Chroma collection if it exists, else None; never creates anything (readers call it)."""
+    if not settings.chroma_url and not (build / "chroma" / "chroma.sqlite3").is_file():
+        return None
+    client, name = _chroma(build, settings)
+    try:
+        return client.get_collection(name)
+    except Exception:  # not there, or the store is damaged
+        return None
+
+
 def _copy_vectors(previous: Path | None, work: Path, settings: Settings):
-    """The new build's vector store, starting from the previous build's vectors."""
-    if previous and not settings.chroma_url:
+    """The new build's vector store, starting from the previous build's surviving vectors."""
+    if previous and not settings.chroma_url and vector_ids(previous, settings) is not None:
         shutil.copytree(previous / "chroma", work / "chroma")
     store = _vector_store(work, settings)
-    if previous and settings.chroma_url:
+    if previous and settings.chroma_url and _existing_collection(previous, settings) is not None:
         old = _vector_store(previous, settings)._collection
         for offset in range(0, old.count(), 500):
             rows = old.get(include=["embeddings", "documents", "metadatas"], limit=500, offset=offset)
@@ -304,32 +346,27 @@ def _write_chunks(work: Path, rows: list[dict]) -> None:
 
 
 def _read_chunks(build: Path) -> dict[str, dict]:
-    try:
-        with open(build / "chunks.jsonl", encoding="utf-8") as f:
-            rows = [json.loads(line) for line in f if line.strip()]
-    except (OSError, ValueError) as e:
-        raise IndexCorrupt(build, f"chunks.jsonl unreadable: {e}") from None
-    return {r["id"]: r for r in rows}
-
-
-def _swap_live(settings: Settings, build: Path) -> None:
-    live = live_path(settings)
-    tmp = live.with_name(f"live.{os.getpid()}.tmp")
-    if tmp.is_symlink() or tmp.exists():
-        tmp.unlink()
-    tmp.symlink_to(Path("builds") / build.name)
-    os.replace(tmp, live)  # atomic on POSIX
+    chunks = read_chunk_file(build)
+    if chunks.damage:
+        raise IndexCorrupt(build, "; ".join(chunks.damage))
+    return chunks.rows
 
 
 def _remove_abandoned(builds: Path, settings: Settings) -> None:
+    """Remove ``.partial`` folders left by builds that were killed (every build runs this first)."""
     for partial in builds.glob("*.partial"):
+        if leased(settings.index_dir, partial.name):
+            continue
         _drop_vectors(partial, settings)
         shutil.rmtree(partial, ignore_errors=True)
 
 
 def _prune(builds: Path, settings: Settings, keep: set[str]) -> None:
+    """Remove old builds, except the ones kept and any a reader still holds a lease on."""
     for build in builds.iterdir():
-        if build.name not in keep and build.is_dir():
+        if build.name not in keep and build.is_dir() and not build.name.endswith(".partial"):
+            if leased(settings.index_dir, build.name):
+                continue
             _drop_vectors(build, settings)
             shutil.rmtree(build, ignore_errors=True)
 
@@ -346,13 +383,15 @@ class IndexStatus:
     added: list[str]
     removed: list[str]
     problems: list[str]
+    damage: list[str] = field(default_factory=list)  # what check_build found wrong with the live build
 
     @property
     def stale(self) -> bool:
-        return bool(self.changed or self.added or self.removed)
+        return bool(self.changed or self.added or self.removed or self.damage)
 
 
 def index_status(settings: Settings) -> IndexStatus:
+    """What the live build holds, how the corpus changed since, and any damage (IndexCorrupt if unreadable)."""
     build = open_build_path(settings)
     manifest = read_manifest(build)
     corpus = read_corpus(Path(settings.corpus_dir))
@@ -370,6 +409,7 @@ def index_status(settings: Settings) -> IndexStatus:
         added=sorted(i for i in current if i not in built),
         removed=sorted(i for i in built if i not in current),
         problems=[str(p) for p in problems],
+        damage=check_build(build, settings),
     )
 
 
@@ -388,8 +428,15 @@ def dropped_lines(settings: Settings, name: str) -> tuple[str, list[str]]:
     return name, []
 
 
+def live_generation(settings: Settings) -> str | None:
+    """The build ``live`` points at now (one readlink): a serving process compares it between questions."""
+    return generation(settings.index_dir)
+
+
 def open_build_path(settings: Settings) -> Path:
     live = live_path(settings)
+    if live.is_symlink() and not live.exists():
+        raise IndexCorrupt(live, f"the live link points at a missing build, {os.readlink(live)}")
     if not live.exists():
         raise IndexNotBuilt(settings.index_dir)
     return live.resolve()
@@ -415,6 +462,13 @@ class OpenIndex:
     manifest: Manifest
     titles: dict[str, str] = field(default_factory=dict)  # document id -> title
     flat_texts: dict[str, str] = field(default_factory=dict)  # chunk id -> whitespace-normalised text
+    lease: Lease | None = field(default=None, repr=False)  # held until this object is freed
+    term_counts: TermCounts | None = None  # saved with the build; None for builds made before it was
+
+    @property
+    def generation(self) -> str:
+        """The build this index was opened from; compare with ``live.generation`` to see a newer one."""
+        return self.path.name
 
     def __post_init__(self):
         self.titles = {row["document_id"]: row["title"] for row in self.chunks.values()}
@@ -422,20 +476,36 @@ class OpenIndex:
 
 
 def open_index(settings: Settings) -> OpenIndex:
+    """Open the live build read-only, under a lease that keeps builds from pruning it while it is in use."""
     build = open_build_path(settings)
+    lease = Lease.take(settings.index_dir, build.name)
+    try:
+        index = _open_build(build, settings)
+    except BaseException:
+        lease.release()
+        raise
+    index.lease = lease
+    weakref.finalize(index, lease.release)
+    return index
+
+
+def _open_build(build: Path, settings: Settings) -> OpenIndex:
     manifest = read_manifest(build)
     if manifest.schema_version != SCHEMA_VERSION:
         raise IndexCorrupt(build, f"schema version {manifest.schema_version}, expected {SCHEMA_VERSION}")
     try:
         keyword = KeywordIndex.load(build / "keyword")
         register = Register.load(build / "register.json")
-        vector_store = _vector_store(build, settings)
-        count = vector_store._collection.count()
-    except (CorpusError, ChromaUnavailable):
+        collection = _existing_collection(build, settings)
+        if collection is None:
+            raise IndexCorrupt(build, "its vectors (chroma/) are missing")
+        vector_store = _vector_store(build, settings, collection)
+        count = collection.count()
+    except (CorpusError, ChromaUnavailable, IndexCorrupt):
         raise
     except Exception as e:  # any library error here means the files on disk are damaged
         raise IndexCorrupt(build, f"{type(e).__name__}: {e}") from None
     chunks = _read_chunks(build)
     if count != len(chunks):
         raise IndexCorrupt(build, f"Chroma holds {count} vectors but the manifest lists {len(chunks)} chunks")
-    return OpenIndex(build, chunks, keyword, register, vector_store, manifest)
+    return OpenIndex(build, chunks, keyword, register, vector_store, manifest, term_counts=TermCounts.load(build))

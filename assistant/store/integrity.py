@@ -1,0 +1,97 @@
+"""Does a build hold what its manifest says? Manifest vs chunks vs vectors vs keyword index.
+
+``check_build`` returns the damage found, one line each (empty: intact).
+``index status`` reports it; ``index build`` repairs it, re-embedding only
+the chunks whose vectors are missing.
+
+>>> check_build(Path("index/live"), Settings.load())  # doctest: +SKIP
+['chunks.jsonl: line 212 is cut short', 'vectors: 40 of 336 chunks have no vector']
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.config import Settings
+
+
+@dataclass
+class ChunkFile:
+    """The rows of chunks.jsonl that could be read, and the damage met on the way."""
+
+    rows: dict[str, dict] = field(default_factory=dict)
+    damage: list[str] = field(default_factory=list)
+
+
+def read_chunk_file(build: Path) -> ChunkFile:
+    """Every readable row; a cut-short or garbled line is reported, not fatal."""
+    result = ChunkFile()
+    try:
+        with open(build / "chunks.jsonl", encoding="utf-8") as f:
+            for number, line in enumerate(f, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                    result.rows[row["id"]] = row
+                except (ValueError, KeyError, TypeError):
+                    result.damage.append(f"chunks.jsonl: line {number} is cut short or garbled")
+    except FileNotFoundError:
+        result.damage.append("chunks.jsonl is missing")
+    except (OSError, UnicodeDecodeError) as e:
+        result.damage.append(f"chunks.jsonl can't be read ({e})")
+    return result
+
+
+def vector_ids(build: Path, settings: Settings) -> set[str] | None:
+    """Ids of the vectors the build holds; None when its vector store is missing or can't be opened."""
+    from assistant.store import _existing_collection
+
+    collection = _existing_collection(build, settings)
+    if collection is None:
+        return None
+    try:
+        return set(collection.get(include=[])["ids"])
+    except Exception:  # a damaged store: any library error means the vectors can't be trusted
+        return None
+
+
+def check_build(build: Path, settings: Settings) -> list[str]:
+    """The damage of one build folder, as lines a user can read."""
+    from assistant.errors import IndexCorrupt
+    from assistant.store import read_manifest
+
+    try:
+        manifest = read_manifest(build)
+    except IndexCorrupt:
+        return ["manifest.json is missing or unreadable"]
+    listed = {c for d in manifest.documents.values() for c in d["chunks"]}
+    chunks = read_chunk_file(build)
+    damage = list(chunks.damage)
+    missing_rows = listed - set(chunks.rows)
+    if missing_rows:
+        damage.append(f"chunks.jsonl: {len(missing_rows)} of {len(listed)} chunks in the manifest are missing")
+    vectors = vector_ids(build, settings)
+    if vectors is None:
+        damage.append("vectors: the Chroma store is missing or can't be opened")
+    else:
+        if listed - vectors:
+            damage.append(f"vectors: {len(listed - vectors)} of {len(listed)} chunks have no vector")
+        if vectors - listed:
+            damage.append(f"vectors: {len(vectors - listed)} vectors belong to no chunk in the manifest")
+    damage += _keyword_damage(build, listed)
+    if not (build / "register.json").is_file():
+        damage.append("register.json is missing")
+    return damage
+
+
+def _keyword_damage(build: Path, listed: set[str]) -> list[str]:
+    try:
+        ids = {i for i in (build / "keyword" / "ids.txt").read_text(encoding="utf-8").split("\n") if i}
+    except (OSError, UnicodeDecodeError):
+        return ["keyword index is missing"]
+    if ids != listed:
+        return [f"keyword index lists {len(ids)} chunks, the manifest {len(listed)}"]
+    return []

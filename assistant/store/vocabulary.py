@@ -1,0 +1,62 @@
+"""Document frequencies of answer terms, kept with the build so opening does not recount them.
+
+``Vocabulary`` (assistant/answer.py) needs, for each term, in how many chunks
+it occurs. A build updates the previous build's counts by what changed (terms
+of removed chunks out, of added chunks in), so a 1-document update costs that
+document, and opening reads one JSON file instead of scanning every chunk.
+
+>>> counts = TermCounts.from_texts(["Holmium oxide exports", "holmium metal"])
+>>> counts.n, counts.df["holmium"]
+(2, 2)
+>>> counts.update(removed=["holmium metal"], added=["erbium metal"]).df.get("holmium"), counts.n
+(1, 2)
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+FILE = "vocabulary.json"
+
+
+@dataclass
+class TermCounts:
+    df: dict[str, int] = field(default_factory=dict)
+    n: int = 0
+
+    @classmethod
+    def from_texts(cls, texts) -> TermCounts:
+        return cls().update(removed=[], added=texts)
+
+    def update(self, removed, added) -> TermCounts:
+        from assistant.answer import terms
+
+        delta: Counter = Counter()
+        for text in added:
+            delta.update(set(terms(text)))
+            self.n += 1
+        for text in removed:
+            delta.subtract(set(terms(text)))
+            self.n -= 1
+        for term, change in delta.items():
+            count = self.df.get(term, 0) + change
+            if count > 0:
+                self.df[term] = count
+            else:
+                self.df.pop(term, None)
+        return self
+
+    def save(self, build: Path) -> None:
+        (build / FILE).write_text(json.dumps({"n": self.n, "df": self.df}, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, build: Path) -> TermCounts | None:
+        """The counts saved with a build; None when the build has none (older builds) or they are unreadable."""
+        try:
+            data = json.loads((build / FILE).read_text(encoding="utf-8"))
+            return cls(dict(data["df"]), int(data["n"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
