@@ -243,7 +243,8 @@ class Engine:
         declined = self._decline(query, composition, state)
         if declined:
             return self._refusal(query, passages, declined, state)
-        if (query.intent == "party" and query.intent_confidence >= 0.5) or WHO_IS_LISTED.search(query.question):
+        about_parties = (query.intent == "party" and query.intent_confidence >= 0.5) or WHO_IS_LISTED.search(query.question)
+        if about_parties and not query.items.elements:  # "is neodymium on a list?" asks about an element
             answer = self._party_answer(query, passages, composition, state)
             if answer is not None:
                 return answer
