@@ -153,6 +153,8 @@ def validate_metadata(meta: dict, path, body: str = "") -> dict:
         front = FrontMatter.model_validate(meta)
     except ValidationError as e:
         raise _named(e, path) from None
+    except (ValueError, RecursionError) as e:  # a YAML anchor that holds itself: pydantic's circular-reference check
+        raise FrontMatterInvalid(path, _first_key(meta), f"can't be read ({e}); a YAML anchor may refer to itself") from None
     flat_body = " ".join(body.split())
     if front.items:
         _check_evidence(front.items.evidence, path, "items.evidence", flat_body, required=False)
@@ -162,7 +164,28 @@ def validate_metadata(meta: dict, path, body: str = "") -> dict:
         if clause.items:
             _check_evidence(clause.items.evidence, path, f"clauses[{i}].items.evidence", flat_body, required=False)
         _check_timeline(clause.timeline, path, f"clauses[{i}].timeline", flat_body)
-    return front.model_dump(mode="json", by_alias=True, exclude_none=True)
+    try:
+        return front.model_dump(mode="json", by_alias=True, exclude_none=True)
+    except (ValueError, RecursionError) as e:
+        raise FrontMatterInvalid(path, _first_key(meta), f"can't be read ({e}); a YAML anchor may refer to itself") from None
+
+
+def _first_key(meta: dict) -> str:
+    """The field whose value refers to itself, or the first field when none can be told."""
+    for key, value in meta.items():
+        if isinstance(value, list | dict) and _refers_to_itself(value, set()):
+            return str(key)
+    return next(iter(meta), "front matter")
+
+
+def _refers_to_itself(value, seen: set) -> bool:
+    if id(value) in seen:
+        return True
+    if isinstance(value, list | dict):
+        seen = seen | {id(value)}
+        children = value.values() if isinstance(value, dict) else value
+        return any(_refers_to_itself(child, seen) for child in children)
+    return False
 
 
 def _named(error: ValidationError, path) -> FrontMatterInvalid:
