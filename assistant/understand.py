@@ -212,7 +212,7 @@ PRODUCTS = {
 }
 # "the April 2025 controls", "the October package": measures issued in that month.
 USUAL_NAME = re.compile(
-    rf"\b{_MONTHS}(?:\s+\d{{1,2}})?(?:\s+(20\d\d))?\s+(controls?|measures?|rules?|restrictions?|package|announcements?|list|curbs|ban)\b",
+    rf"\b(?:\d{{1,2}}\s+)?{_MONTHS}(?:\s+\d{{1,2}})?(?:,?\s+(20\d\d))?\s+(controls?|measures?|rules?|restrictions?|package|announcements?|list|curbs|ban)\b",
     re.I,
 )
 
