@@ -72,10 +72,13 @@ class Composer:
                     out.append(Quote(normalise(m.scope_evidence), n))
         return out[:2]
 
-    def compose_party(self, query: Query, screenings: list, sentences: list[Sentence]) -> Answer:
-        """A party look-up: a verdict per screened name, each listing and status cited."""
+    def compose_party(self, query: Query, screenings: list, sentences: list[Sentence], measures: list[Measure] = ()) -> Answer:
+        """A party look-up: a verdict per screened name, each listing and status cited; the listings' status lines."""
         answer = Answer(question=query.question, answer="", refused=False, passages=self.passages, as_of=query.as_of,
                         standalone_question=query.standalone, query=query)  # fmt: skip
+        statuses = {m.id: m.status_on(query.as_of) for m in measures}
+        answer.status_lines = [self.status_line(m, statuses[m.id]) for m in measures]
+        answer.measures = [_measure_status(line, statuses[line.measure_id]) for line in answer.status_lines]
         day = human_date(query.as_of)
         parts, cited = [], []
         for screening in screenings:

@@ -268,7 +268,8 @@ class Engine:
             return self.verify(composer.compose_listing(query, listed, composition.sentences))
         screenings = [service.screen(name, query.as_of, "chat", None) for name in names[:3]]
         composer = Composer(state.index, state.retriever, passages)
-        return self.verify(composer.compose_party(query, screenings, composition.sentences))
+        measures = _listing_measures(state.index.register, register, screenings)
+        return self.verify(composer.compose_party(query, screenings, composition.sentences, measures))
 
     def _decline(self, query: Query, composition, state) -> str | None:
         """Why to decline, or None (see evals/README.md, "Declining")."""
@@ -367,10 +368,26 @@ INTENT_SEARCH = {
 # "who was added...", "which companies were listed...": a question the parties register answers by enumeration
 WHO_IS_LISTED = re.compile(
     r"^\W*(?:and\s+|so\s+)?(who|which\s+(?:\w+\s+){0,3}(?:compan\w+|entit\w+|firms?|parties|organi[sz]ations?|businesses|"
-    r"makers?|groups?))\b.*\b(added|listed|put on|placed on|designated|named|sanctioned|blacklisted|on the)\b",
+    r"makers?|groups?))\b.*\b(added|listed|put on|placed on|designated|named|sanctioned|blacklisted|on the)\b"
+    r"|^\W*(?:and\s+|so\s+)?(?:the\s+)?(additions?|designations?|listings?|new entries)\b",
     re.I,
 )
 IN_DOMAIN = {"applicability", "status", "coverage", "procedure", "definition", "changes", "reasons", "history", "party"}
+
+
+def _listing_measures(measures_register, parties_register, screenings) -> list:
+    """The register measure of each hit's listing: same document, same first day (for its status line)."""
+    by_id = {p.id: p for p in parties_register.parties}
+    found = []
+    for screening in screenings:
+        for hit in screening.hits[:2]:
+            party = by_id.get(hit.party_id)
+            if party is None:
+                continue
+            for m in measures_register.for_documents([party.document_id]):
+                if m.timeline[0]["from"] == party.timeline[0].start and m not in found:
+                    found.append(m)
+    return found
 
 
 def _search_text(query: Query) -> str:

@@ -212,6 +212,8 @@ def _symbol_named(symbol: str, text: str) -> bool:
         return True
     if symbol == "Sm" and re.search(r"\bSmCo", text, re.I):  # samarium-cobalt magnets
         return True
+    if re.search(rf"(?<![\w-]){symbol}(?=\s*/\s*[A-Z][a-z]?\b)|(?<=\b[A-Z][a-z]/){symbol}(?![\w])", text):  # "Ga/Ge", "Dy/Tb"
+        return True
     if symbol in AMBIGUOUS_SYMBOLS:
         forms = "|".join(FORMS)
         return bool(

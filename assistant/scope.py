@@ -69,7 +69,7 @@ def unknown_acronyms(question: str, known: set[str]) -> list[str]:
     ]  # fmt: skip
 
 
-PARAMETER_QUESTION = re.compile(r"\b(temperatures?|atmosphere|pressure|furnace settings?|heating rate|profile)\b", re.I)
+PARAMETER_QUESTION = re.compile(r"\b(temperatures?|temps?|atmosphere|gas|pressure|furnace settings?|heating rate|profile)\b", re.I)
 PARAMETER = re.compile(r"\d\s*(?:°|degrees|℃|bar|pa\b|kpa|mpa)|\b(argon|vacuum|nitrogen|hydrogen atmosphere)\b", re.I)
 
 

@@ -120,6 +120,8 @@ def _role(text: str, f: _Found, claim_at: int | None) -> str:
         return "claim"
     if AS_OF_BEFORE.search(before):
         return "as_of"
+    if re.search(r"\bstill\b", clause, re.I) and re.search(r"\b(on|in|at|by|as of)\W*$", clause, re.I):
+        return "as_of"  # "still listed on 1 Dec 2025?" asks for the state on that day
     if EVENT_BEFORE.search(before):
         return "about"
     opening = len(clause.split()) <= 3 and re.match(r"\s*,", text[f.end :])
