@@ -1,6 +1,6 @@
 """What a question asks for, learned from examples rather than word lists.
 
-The examples live in ``assistant/data/intents.jsonl`` (``{"intent", "text"}``
+The examples live in ``assistant/data/intents*.jsonl`` (``{"intent", "text"}``
 per line, at least 25 phrasings per intent, none taken from the eval suites).
 A logistic regression over the bundled model's sentence vectors joined with
 TF-IDF word uni- and bigrams (cross-validated accuracy 0.82 on vectors alone,
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-EXAMPLES = Path(__file__).resolve().parent / "data" / "intents.jsonl"
+EXAMPLES = Path(__file__).resolve().parent / "data"  # every intents*.jsonl in it
 INTENTS = (
     "applicability", "status", "coverage", "procedure", "definition", "changes",
     "reasons", "history", "party", "out_of_scope", "evasion", "advice",
@@ -79,13 +79,19 @@ def fit(vectors: np.ndarray, labels: list[str], texts: list[str], c: float = REG
     return IntentModel(vectorizer, classifier)
 
 
+def example_files(path: Path = EXAMPLES) -> list[Path]:
+    path = Path(path)
+    return sorted(path.glob("intents*.jsonl")) if path.is_dir() else [path]
+
+
 def read_examples(path: Path = EXAMPLES) -> tuple[list[str], list[str]]:
     texts, labels = [], []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            texts.append(row["text"])
-            labels.append(row["intent"])
+    for file in example_files(path):
+        for line in file.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                texts.append(row["text"])
+                labels.append(row["intent"])
     return texts, labels
 
 
@@ -96,7 +102,7 @@ def embed(encoder, texts: list[str]) -> np.ndarray:
 
 
 def model_file(index_dir, examples: Path = EXAMPLES) -> Path:
-    digest = hashlib.sha256(Path(examples).read_bytes()).hexdigest()[:12]
+    digest = hashlib.sha256(b"".join(f.read_bytes() for f in example_files(examples))).hexdigest()[:12]
     return Path(index_dir) / "intent" / f"model-{digest}.pickle"
 
 
