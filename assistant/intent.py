@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,27 +40,55 @@ class Prediction:
 
 
 class IntentModel:
-    """Sentence vector + TF-IDF words -> softmax over the intents."""
+    """Sentence vector + TF-IDF words -> softmax over the intents, as plain arrays.
 
-    def __init__(self, vectorizer, classifier):
-        self.vectorizer, self.classifier = vectorizer, classifier
-        self.classes = list(classifier.classes_)
+    Training uses scikit-learn; predicting needs only numpy (importing scikit-learn
+    costs seconds at every cold start), and ``tests/test_intent.py`` checks that both
+    give the same probabilities.
+    """
+
+    TOKEN = re.compile(r"(?u)\b\w\w+\b")  # TfidfVectorizer's default token pattern
+
+    def __init__(self, classes: list[str], coef: np.ndarray, intercept: np.ndarray, terms: list[str], idf: np.ndarray):
+        self.classes, self.coef, self.intercept = list(classes), np.asarray(coef), np.asarray(intercept)
+        self.index = {t: i for i, t in enumerate(terms)}
+        self.terms, self.idf = list(terms), np.asarray(idf)
+
+    @classmethod
+    def from_sklearn(cls, vectorizer, classifier) -> IntentModel:
+        terms = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)
+        return cls(list(classifier.classes_), classifier.coef_, classifier.intercept_, terms, vectorizer.idf_)
+
+    def words(self, text: str) -> np.ndarray:
+        """TF-IDF of word uni- and bigrams (sublinear tf, l2-normalised), as the vectorizer computes it."""
+        tokens = self.TOKEN.findall(text.lower())
+        grams = tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+        row = np.zeros(len(self.terms))
+        for gram, count in Counter(g for g in grams if g in self.index).items():
+            row[self.index[gram]] = (1 + np.log(count)) * self.idf[self.index[gram]]
+        norm = np.linalg.norm(row)
+        return row / norm if norm else row
 
     def predict(self, vector, text: str = "") -> Prediction:
-        probs = self.classifier.predict_proba(_features([vector], [text], self.vectorizer))[0]
+        features = np.concatenate([np.asarray(vector, dtype=float), self.words(text)])
+        logits = self.coef @ features + self.intercept
+        exp = np.exp(logits - logits.max())
+        probs = exp / exp.sum()
         best = int(probs.argmax())
         return Prediction(self.classes[best], float(probs[best]), {c: float(p) for c, p in zip(self.classes, probs)})
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-        partial.write_bytes(pickle.dumps((self.vectorizer, self.classifier)))
+        partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.npz")
+        np.savez(partial, classes=np.array(self.classes), coef=self.coef, intercept=self.intercept,
+                 terms=np.array(self.terms), idf=self.idf)  # fmt: skip
         os.replace(partial, path)
 
     @classmethod
     def load(cls, path: Path) -> IntentModel:
-        vectorizer, classifier = pickle.loads(Path(path).read_bytes())  # our own file, written by ensure_intent_model
-        return cls(vectorizer, classifier)
+        with np.load(path, allow_pickle=False) as data:
+            return cls([str(c) for c in data["classes"]], data["coef"], data["intercept"],
+                       [str(t) for t in data["terms"]], data["idf"])  # fmt: skip
 
 
 def _features(vectors, texts, vectorizer):
@@ -76,7 +104,7 @@ def fit(vectors: np.ndarray, labels: list[str], texts: list[str], c: float = REG
     vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit(texts)
     classifier = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
     classifier.fit(_features(vectors, texts, vectorizer), labels)
-    return IntentModel(vectorizer, classifier)
+    return IntentModel.from_sklearn(vectorizer, classifier)
 
 
 def example_files(path: Path = EXAMPLES) -> list[Path]:
@@ -103,7 +131,7 @@ def embed(encoder, texts: list[str]) -> np.ndarray:
 
 def model_file(index_dir, examples: Path = EXAMPLES) -> Path:
     digest = hashlib.sha256(b"".join(f.read_bytes() for f in example_files(examples))).hexdigest()[:12]
-    return Path(index_dir) / "intent" / f"model-{digest}.pickle"
+    return Path(index_dir) / "intent" / f"model-{digest}.npz"
 
 
 def ensure_intent_model(index_dir, encoder=None, examples: Path = EXAMPLES) -> Path:
