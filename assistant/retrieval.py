@@ -15,6 +15,7 @@ does the work.
 
 from __future__ import annotations
 
+import math
 import re
 
 from assistant.schema import Passage
@@ -63,12 +64,14 @@ class HybridRetriever:
         return [(c, 1.0) for c in sorted(found, key=lambda c: (order.get(c, len(order)), c))][: self.candidates]
 
     def dense(self, question: str, k: int) -> list[tuple[str, float]]:
-        from llama_index.core.vector_stores.types import VectorStoreQuery
-
-        result = self.index.vector_store.query(
-            VectorStoreQuery(query_embedding=self.embedder.embed_query(question), similarity_top_k=k)
+        """Nearest chunks by the question's vector, queried on the Chroma collection the build wrote through
+        llama-index; similarity is exp(-distance), as llama-index's ChromaVectorStore reports it. Querying the
+        collection directly spares every cold start the seconds that importing llama-index costs."""
+        result = self.index.collection.query(
+            query_embeddings=[self.embedder.embed_query(question)], n_results=k, include=["distances"]
         )
-        return [(i, float(s)) for i, s in zip(result.ids or [], result.similarities or []) if i in self.index.chunks]
+        ids, distances = (result.get("ids") or [[]])[0], (result.get("distances") or [[]])[0]
+        return [(i, math.exp(-d)) for i, d in zip(ids, distances) if i in self.index.chunks]
 
     def passage(self, chunk_id: str, score: float, dense: float, rank: int) -> Passage:
         return passage_from_row(chunk_id, self.index.chunks[chunk_id], score, rank, dense)

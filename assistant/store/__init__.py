@@ -458,12 +458,17 @@ class OpenIndex:
     chunks: dict[str, dict]
     keyword: KeywordIndex
     register: Register
-    vector_store: object
+    collection: object  # the build's Chroma collection; queried directly at run time
     manifest: Manifest
     titles: dict[str, str] = field(default_factory=dict)  # document id -> title
     flat_texts: dict[str, str] = field(default_factory=dict)  # chunk id -> whitespace-normalised text
     lease: Lease | None = field(default=None, repr=False)  # held until this object is freed
     term_counts: TermCounts | None = None  # saved with the build; None for builds made before it was
+
+    @property
+    def vector_store(self):
+        """llama-index's ``ChromaVectorStore`` over the collection (imports llama-index, so only when asked for)."""
+        return _vector_store(self.path, None, self.collection)
 
     @property
     def generation(self) -> str:
@@ -499,7 +504,6 @@ def _open_build(build: Path, settings: Settings) -> OpenIndex:
         collection = _existing_collection(build, settings)
         if collection is None:
             raise IndexCorrupt(build, "its vectors (chroma/) are missing")
-        vector_store = _vector_store(build, settings, collection)
         count = collection.count()
     except (CorpusError, ChromaUnavailable, IndexCorrupt):
         raise
@@ -508,4 +512,4 @@ def _open_build(build: Path, settings: Settings) -> OpenIndex:
     chunks = _read_chunks(build)
     if count != len(chunks):
         raise IndexCorrupt(build, f"Chroma holds {count} vectors but the manifest lists {len(chunks)} chunks")
-    return OpenIndex(build, chunks, keyword, register, vector_store, manifest, term_counts=TermCounts.load(build))
+    return OpenIndex(build, chunks, keyword, register, collection, manifest, term_counts=TermCounts.load(build))
