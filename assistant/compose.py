@@ -187,7 +187,7 @@ class Composer:
         for status, measures in groups.items():
             line = by_id[measures[0].id]
             names = phrase_list([self.label(m) for m in measures])
-            clauses.append(_clause(status, names, line, len(measures) > 1))
+            clauses.append(_clause(status, names, line, len(measures) > 1, decision.statuses[measures[0].id].note))
             cited += [by_id[m.id].citation for m in measures if by_id[m.id].citation]
         if query.intent == "coverage" and not is_yes_no(query.question):
             return None  # "which code covers Dy oxide?" is answered by the quotes, not by a yes or no
@@ -342,7 +342,7 @@ def _opening(decision: Decision, query: Query, subject: str) -> str:
     return word
 
 
-def _clause(status: str, names: str, line: StatusLine, plural: bool) -> str:
+def _clause(status: str, names: str, line: StatusLine, plural: bool, note: str | None = None) -> str:
     verb = "are" if plural else "is"
     if status == "in_force":
         return f"{names} {verb} in force (since {human_date(line.since)})"
@@ -351,9 +351,9 @@ def _clause(status: str, names: str, line: StatusLine, plural: bool) -> str:
         until = f", until {human_date(line.until)}" if line.until else ""
         return f"{names} {verb} suspended (since {human_date(line.since)}{by}{until}), so {'their' if plural else 'its'} licence requirement does not apply for now"
     if status == "announced":
-        return f"{names} {verb} announced but not yet in force ({line.phrase.split('(', 1)[-1].rstrip(')') if '(' in line.phrase else 'not yet effective'})"
+        return f"{names} {verb} announced but not yet in force ({note or 'not yet effective'})"
     if status == "not_issued":
-        return f"{names} had not yet been issued ({line.phrase.split('(', 1)[-1].rstrip(')')})"
+        return f"{names} had not yet been issued (it dates from {human_date(line.until)})"
     if status == "unknown":
         return f"the status of {names} is unknown: the corpus records {'them' if plural else 'it'} until {human_date(line.since)} and has nothing later"
     return f"{names} {verb} {line.phrase}"
