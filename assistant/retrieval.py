@@ -67,11 +67,8 @@ class HybridRetriever:
         """Nearest chunks by the question's vector, queried on the Chroma collection the build wrote through
         llama-index; similarity is exp(-distance), as llama-index's ChromaVectorStore reports it. Querying the
         collection directly spares every cold start the seconds that importing llama-index costs."""
-        result = self.index.collection.query(
-            query_embeddings=[self.embedder.embed_query(question)], n_results=k, include=["distances"]
-        )
-        ids, distances = (result.get("ids") or [[]])[0], (result.get("distances") or [[]])[0]
-        return [(i, math.exp(-d)) for i, d in zip(ids, distances) if i in self.index.chunks]
+        nearest = self.index.nearest(self.embedder.embed_query(question), k)
+        return [(i, math.exp(-d)) for i, d in nearest]
 
     def passage(self, chunk_id: str, score: float, dense: float, rank: int) -> Passage:
         return passage_from_row(chunk_id, self.index.chunks[chunk_id], score, rank, dense)

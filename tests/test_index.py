@@ -40,7 +40,7 @@ def test_incremental_build_embeds_only_what_changed(tmp_path, small_corpus, embe
     index = open_index(settings)
     assert deleted.embedded == 0 and deleted.removed == len(manifest_before[npr_id]["chunks"])
     assert {row["document_id"] for row in index.chunks.values()} == {lemonde_id}
-    assert index.vector_store._collection.count() == len(index.chunks)
+    assert index.vector_count() == len(index.chunks)
 
 
 def test_chunking_change_rebuilds_everything(tmp_path, small_corpus, embedder):

@@ -45,7 +45,7 @@ class RetrieverContract:
         second = build_index(settings, progress=False, embedder=embedder)
         index = open_index(settings)
         assert 0 < second.embedded < first.embedded
-        assert index.vector_store._collection.count() == len(index.chunks) == second.chunks
+        assert index.vector_count() == len(index.chunks) == second.chunks
 
     def test_answers_cite_verified_quotes(self, settings, embedder):
         build_index(settings, progress=False, embedder=embedder)
@@ -65,7 +65,7 @@ class RetrieverContract:
             build_index(settings, progress=False, embedder=embedder)
         monkeypatch.undo()
         index = open_index(settings)
-        assert index.path == before and index.vector_store._collection.count() == len(index.chunks)
+        assert index.path == before and index.vector_count() == len(index.chunks)
 
 
 class TestEmbeddedChroma(RetrieverContract):

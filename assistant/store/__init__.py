@@ -5,8 +5,10 @@ Layout under the index folder::
     index/
       live -> builds/<stamp>      symlink, swapped atomically when a build completes
       builds/<stamp>/
-        chroma/                   Chroma persistent store (via llama-index's ChromaVectorStore), or,
-                                  with LODESTONE_CHROMA_URL, the collection lodestone-<stamp> on a Chroma server
+        chroma/                   Chroma persistent store (via llama-index's ChromaVectorStore) of the vectors
+                                  this build embedded, or, with LODESTONE_CHROMA_URL, the collection
+                                  lodestone-<stamp> on a Chroma server
+        vectors.json              the layers (this build's store and earlier builds') holding its vectors
         keyword/                  bm25s index
         chunks.jsonl              every chunk with its metadata
         register.json             the measures register
@@ -15,14 +17,15 @@ Layout under the index folder::
         dropped.json              lines the web-capture cleaner left out, per file
         manifest.json             document hashes, model, chunking, schema version
 
-A build copies the live store into a new folder, applies only what changed
-(chunks whose id has no vector are embedded, vectors of chunks that are gone
-are removed), writes the rest, and swaps the ``live`` link last: a build that
-dies halfway leaves the previous index serving. A damaged live build (see
-``integrity.py``) is repaired the same way: whatever vectors survive are kept,
-only the missing ones are embedded again. Every build removes abandoned
-``.partial`` folders first, and prunes old builds no reader holds a lease on
-(``live.py``).
+A build starts from the live build: chunks whose id has a vector in one of
+its layers keep it, only the others are embedded, into the new build's own
+store (``layers.py``); nothing is copied, so a 1-document update writes one
+document's vectors. The rest is written, and the ``live`` link is swapped
+last: a build that dies halfway leaves the previous index serving. A damaged
+live build (see ``integrity.py``) is repaired the same way: whatever vectors
+survive are kept, only the missing ones are embedded again. Every build
+removes abandoned ``.partial`` folders first, and prunes old builds that no
+reader holds a lease on (``live.py``) and no kept build reads as a layer.
 
 >>> report = build_index(Settings.load())  # doctest: +SKIP
 >>> report.embedded, report.removed  # doctest: +SKIP
@@ -51,7 +54,8 @@ from assistant.models import MODEL_NAME, document_encoder, ensure_query_encoder
 from assistant.parties import PartiesRegister
 from assistant.register import Register
 from assistant.schema import Chunk, Document
-from assistant.store.integrity import check_build, read_chunk_file, vector_ids
+from assistant.store.integrity import check_build, layer_ids, read_chunk_file
+from assistant.store.layers import Layer, build_name, layer_folder, read_layers, should_compact, write_layers
 from assistant.store.live import Lease, generation, leased, live_link, point_live_at
 from assistant.store.vocabulary import TermCounts
 
@@ -112,7 +116,8 @@ def build_index(settings: Settings, full: bool = False, progress=None, embedder=
     builds = Path(settings.index_dir) / "builds"
     _remove_abandoned(builds, settings)
     previous, old_manifest = _previous_build(settings, target, full)
-    damage = _live_damage(settings, previous)
+    presence = layer_ids(previous, settings) if previous else None
+    damage = _live_damage(settings, previous, presence)
     ensure_query_encoder(settings.index_dir)
     ensure_intent_model(settings.index_dir)
     if previous and not damage and _unchanged(old_manifest, target):
@@ -125,7 +130,7 @@ def build_index(settings: Settings, full: bool = False, progress=None, embedder=
     lease = Lease.take(settings.index_dir, work.name)  # a build running beside this one won't take it for abandoned
     try:
         embedder = embedder or document_encoder(settings.index_dir)
-        report = _write_build(work, documents, target, previous, old_manifest, progress, embedder, settings)
+        report = _write_build(work, documents, target, (previous, old_manifest, presence), progress, embedder, settings)
         (work / "dropped.json").write_text(json.dumps(corpus.dropped, ensure_ascii=False, indent=1), encoding="utf-8")
     finally:
         _release_chroma()
@@ -150,12 +155,12 @@ def _target_manifest(documents: list[Document], params: ChunkingParams, vectors:
     )
 
 
-def _live_damage(settings: Settings, previous: Path | None) -> list[str]:
+def _live_damage(settings: Settings, previous: Path | None, presence=None) -> list[str]:
     """Damage of the live build this one starts from; a link to a missing build is damage too."""
     live = live_path(settings)
     if live.is_symlink() and not live.exists():
         return [f"the live link points at a missing build ({os.readlink(live)})"]
-    return check_build(previous, settings) if previous else []
+    return check_build(previous, settings, presence) if previous else []
 
 
 def _previous_build(settings: Settings, target: Manifest, full: bool) -> tuple[Path | None, Manifest | None]:
@@ -175,14 +180,14 @@ def _unchanged(old: Manifest, target: Manifest) -> bool:
     return {i: d["sha256"] for i, d in old.documents.items()} == {i: d["sha256"] for i, d in target.documents.items()}
 
 
-def _write_build(work, documents, target, previous, old_manifest, progress, embedder, settings) -> BuildReport:
-    """Write a complete build into ``work``: only chunks whose id has no vector yet are embedded."""
+def _write_build(work, documents, target, start, progress, embedder, settings) -> BuildReport:
+    """Write a complete build into ``work``: only chunks whose id has no vector in any layer are embedded."""
     from tqdm import tqdm
 
+    previous, old_manifest, presence = start
     old_chunks = read_chunk_file(previous).rows if previous else {}
     work.mkdir(parents=True)
-    store = _copy_vectors(previous, work, settings)
-    present = set(store._collection.get(include=[])["ids"]) if previous else set()
+    vectors = _BuildVectors(work, previous, presence or {}, settings)
     report = BuildReport(documents=len(documents), full=previous is None)
     old_docs = old_manifest.documents if old_manifest else {}
     params = ChunkingParams(**{k: target.chunking[k] for k in ("chunk_tokens", "chunk_overlap")})
@@ -202,16 +207,13 @@ def _write_build(work, documents, target, previous, old_manifest, progress, embe
                 del target.documents[doc.id]
                 continue
             doc_rows = [_chunk_row(c, doc) for c in chunks]
-        missing = [r for r in doc_rows if r["id"] not in present]
-        for batch in range(0, len(missing), EMBED_BATCH):
-            _embed_and_add(store, missing[batch : batch + EMBED_BATCH], embedder)
-        report.embedded += len(missing)
+        report.embedded += vectors.provide(doc_rows, embedder)
         rows += doc_rows
         target.documents[doc.id]["chunks"] = [r["id"] for r in doc_rows]
-    gone = sorted(present - {r["id"] for r in rows})
-    for batch in range(0, len(gone), 5000):
-        store._collection.delete(ids=gone[batch : batch + 5000])
-    report.removed = len(gone)
+    ids = {r["id"] for r in rows}
+    vectors.finish(ids)
+    listed_before = {c for d in old_docs.values() for c in d["chunks"]}
+    report.removed = len(listed_before - ids)
     _term_counts(previous, old_chunks, rows).save(work)
     report.chunks, report.documents = len(rows), len(target.documents)
     _write_chunks(work, rows)
@@ -223,6 +225,82 @@ def _write_build(work, documents, target, previous, old_manifest, progress, embe
     report.problems += problems
     (work / "manifest.json").write_text(json.dumps(asdict(target), indent=1), encoding="utf-8")
     return report
+
+
+class _BuildVectors:
+    """The vectors of a build in progress: its own store, and the earlier layers it reads the rest from.
+
+    Normally the own store starts empty and receives only what no layer holds. When the layers should be
+    compacted (``layers.should_compact``), it starts as a copy of the oldest layer and takes in, from the
+    other layers, the vectors the build needs; the build then names only itself."""
+
+    def __init__(self, work: Path, previous: Path | None, presence: dict, settings: Settings):
+        self.work, self.settings, self._store = work, settings, None
+        layers = (read_layers(previous) or []) if previous else []
+        self.layers = [layer for layer in layers if presence.get(layer.build) is not None]
+        self.held = {layer.build: presence[layer.build] for layer in self.layers}
+        self.folders = {layer.build: layer_folder(previous, layer.build) for layer in self.layers}
+        self.own: set[str] = set()
+        stored = {name: len(ids) for name, ids in self.held.items()}
+        self.compact = bool(self.layers) and should_compact(self.layers, stored)
+        if self.compact:
+            base = self.layers[0].build
+            self._store = _copy_vectors(self.folders[base], work, settings)
+            self.own = set(self.held.pop(base))
+        write_layers(work, self.layers)  # a prune running meanwhile keeps the layers this build reads
+
+    @property
+    def store(self):
+        if self._store is None:
+            self._store = _vector_store(self.work, self.settings)
+        return self._store
+
+    def provide(self, rows: list[dict], embedder) -> int:
+        """Make sure every row has a vector in some layer; returns how many were embedded."""
+        wanted = [r for r in rows if r["id"] not in self.own]
+        if not self.compact:
+            wanted = [r for r in wanted if not any(r["id"] in ids for ids in self.held.values())]
+        else:
+            for name, ids in self.held.items():
+                self._take_in(name, [r["id"] for r in wanted if r["id"] in ids and r["id"] not in self.own])
+            wanted = [r for r in wanted if r["id"] not in self.own]
+        for batch in range(0, len(wanted), EMBED_BATCH):
+            _embed_and_add(self.store, wanted[batch : batch + EMBED_BATCH], embedder)
+        self.own.update(r["id"] for r in wanted)
+        return len(wanted)
+
+    def _take_in(self, name: str, ids: list[str]) -> None:
+        if not ids:
+            return
+        source = _existing_collection(self.folders[name], self.settings)
+        for batch in range(0, len(ids), 500):
+            got = source.get(ids=ids[batch : batch + 500], include=["embeddings", "documents", "metadatas"])
+            self.store._collection.add(
+                ids=got["ids"], embeddings=got["embeddings"], documents=got["documents"], metadatas=got["metadatas"]
+            )
+            self.own.update(got["ids"])
+
+    def finish(self, ids: set[str]) -> None:
+        """Drop the own store's vectors no chunk uses any more and write the build's layers."""
+        if self.compact:
+            gone = sorted(self.own - ids)
+            for batch in range(0, len(gone), 5000):
+                self.store._collection.delete(ids=gone[batch : batch + 5000])
+            self.own -= set(gone)
+            layers = []
+        else:
+            covered = set(self.own)
+            layers = []
+            for layer in reversed(self.layers):  # the newest layer first: it holds the freshest copy of a vector
+                used = len((self.held[layer.build] & ids) - covered)
+                covered |= self.held[layer.build] & ids
+                if used:
+                    layers.append(Layer(layer.build, used))
+            layers.reverse()
+        if self.own or not layers:
+            self.store  # noqa: B018 - an empty build still gets a store, so a reader finds its collection
+            layers.append(Layer(build_name(self.work), len(self.own)))
+        write_layers(self.work, layers)
 
 
 def _term_counts(previous: Path | None, old_chunks: dict[str, dict], rows: list[dict]) -> TermCounts:
@@ -308,13 +386,13 @@ def _existing_collection(build: Path, settings: Settings):
         return None
 
 
-def _copy_vectors(previous: Path | None, work: Path, settings: Settings):
-    """The new build's vector store, starting from the previous build's surviving vectors."""
-    if previous and not settings.chroma_url and vector_ids(previous, settings) is not None:
-        shutil.copytree(previous / "chroma", work / "chroma")
+def _copy_vectors(source: Path, work: Path, settings: Settings):
+    """A new vector store for ``work`` holding a copy of the vectors in the build folder ``source`` (compaction)."""
+    if not settings.chroma_url:
+        shutil.copytree(source / "chroma", work / "chroma")
     store = _vector_store(work, settings)
-    if previous and settings.chroma_url and _existing_collection(previous, settings) is not None:
-        old = _vector_store(previous, settings)._collection
+    if settings.chroma_url:
+        old = _existing_collection(source, settings)
         for offset in range(0, old.count(), 500):
             rows = old.get(include=["embeddings", "documents", "metadatas"], limit=500, offset=offset)
             store._collection.add(
@@ -362,11 +440,12 @@ def _remove_abandoned(builds: Path, settings: Settings) -> None:
 
 
 def _prune(builds: Path, settings: Settings, keep: set[str]) -> None:
-    """Remove old builds, except the ones kept and any a reader still holds a lease on."""
-    for build in builds.iterdir():
-        if build.name not in keep and build.is_dir() and not build.name.endswith(".partial"):
-            if leased(settings.index_dir, build.name):
-                continue
+    """Remove old builds, except the ones kept, any a reader or a running build holds, and the layers those read."""
+    folders = [b for b in builds.iterdir() if b.is_dir()]
+    held = [b for b in folders if b.name in keep or leased(settings.index_dir, b.name)]
+    needed = {b.name for b in held} | {layer.build for b in held for layer in (read_layers(b) or [])}
+    for build in folders:
+        if build.name not in needed and not build.name.endswith(".partial"):
             _drop_vectors(build, settings)
             shutil.rmtree(build, ignore_errors=True)
 
@@ -458,17 +537,39 @@ class OpenIndex:
     chunks: dict[str, dict]
     keyword: KeywordIndex
     register: Register
-    collection: object  # the build's Chroma collection; queried directly at run time
+    collection: object  # the newest layer's Chroma collection (the build's own store, when it embedded anything)
     manifest: Manifest
     titles: dict[str, str] = field(default_factory=dict)  # document id -> title
     flat_texts: dict[str, str] = field(default_factory=dict)  # chunk id -> whitespace-normalised text
     lease: Lease | None = field(default=None, repr=False)  # held until this object is freed
     term_counts: TermCounts | None = None  # saved with the build; None for builds made before it was
+    layers: list = field(default_factory=list, repr=False)  # (collection, unused, stored vectors) per layer, oldest first
 
     @property
     def vector_store(self):
         """llama-index's ``ChromaVectorStore`` over the collection (imports llama-index, so only when asked for)."""
         return _vector_store(self.path, None, self.collection)
+
+    def nearest(self, vector: list[float], k: int) -> list[tuple[str, float]]:
+        """The build's ``k`` chunks nearest to a vector, as (chunk id, distance), nearest first.
+
+        Each layer is asked for ``k`` plus the vectors it holds for chunks this build no longer has, so those
+        can never crowd out the build's own chunks."""
+        best: dict[str, float] = {}
+        for collection, unused, count in self.layers:
+            if not count:
+                continue
+            n = min(k + unused, count)
+            result = collection.query(query_embeddings=[vector], n_results=n, include=["distances"])
+            for i, d in zip((result.get("ids") or [[]])[0], (result.get("distances") or [[]])[0]):
+                if i in self.chunks and d < best.get(i, float("inf")):
+                    best[i] = d
+        return sorted(best.items(), key=lambda item: (item[1], item[0]))[:k]
+
+    def vector_count(self) -> int:
+        """How many of the build's chunks have a vector in one of its layers."""
+        ids = set().union(*(set(collection.get(include=[])["ids"]) for collection, _, _ in self.layers))
+        return len(ids & set(self.chunks))
 
     @property
     def generation(self) -> str:
@@ -498,18 +599,37 @@ def _open_build(build: Path, settings: Settings) -> OpenIndex:
     manifest = read_manifest(build)
     if manifest.schema_version != SCHEMA_VERSION:
         raise IndexCorrupt(build, f"schema version {manifest.schema_version}, expected {SCHEMA_VERSION}")
+    chunks = _read_chunks(build)
     try:
         keyword = KeywordIndex.load(build / "keyword")
         register = Register.load(build / "register.json")
-        collection = _existing_collection(build, settings)
-        if collection is None:
-            raise IndexCorrupt(build, "its vectors (chroma/) are missing")
-        count = collection.count()
+        layers = _open_layers(build, settings, len(chunks))
     except (CorpusError, ChromaUnavailable, IndexCorrupt):
         raise
     except Exception as e:  # any library error here means the files on disk are damaged
         raise IndexCorrupt(build, f"{type(e).__name__}: {e}") from None
-    chunks = _read_chunks(build)
-    if count != len(chunks):
-        raise IndexCorrupt(build, f"Chroma holds {count} vectors but the manifest lists {len(chunks)} chunks")
-    return OpenIndex(build, chunks, keyword, register, collection, manifest, term_counts=TermCounts.load(build))
+    return OpenIndex(
+        build, chunks, keyword, register, layers[-1][0], manifest, term_counts=TermCounts.load(build), layers=layers
+    )
+
+
+def _open_layers(build: Path, settings: Settings, chunks: int) -> list[tuple[object, int, int]]:
+    """(collection, unused vectors, all its vectors) for every layer of the build; IndexCorrupt when one is missing or short."""
+    layers = read_layers(build)
+    if not layers:
+        raise IndexCorrupt(build, "vectors.json is unreadable")
+    opened, used_total = [], 0
+    for layer in layers:
+        collection = _existing_collection(layer_folder(build, layer.build), settings)
+        if collection is None:
+            where = "" if layer.build == build.name else f" (layer {layer.build})"
+            raise IndexCorrupt(build, f"its vectors (chroma/) are missing{where}")
+        count = collection.count()
+        used = chunks if layer.used < 0 else layer.used
+        if count < used:
+            raise IndexCorrupt(build, f"Chroma holds {count} vectors in {layer.build} but the build uses {used}")
+        opened.append((collection, count - used, count))
+        used_total += used
+    if used_total != chunks:
+        raise IndexCorrupt(build, f"its vector layers cover {used_total} chunks but the manifest lists {chunks}")
+    return opened

@@ -1,6 +1,8 @@
 """Does a build hold what its manifest says? Manifest vs chunks vs vectors vs keyword index.
 
-``check_build`` returns the damage found, one line each (empty: intact).
+``check_build`` returns the damage found, one line each (empty: intact). The
+vectors are those of every layer the build reads (``layers.py``); vectors a
+layer holds for chunks the build no longer has are expected, not damage.
 ``index status`` reports it; ``index build`` repairs it, re-embedding only
 the chunks whose vectors are missing.
 
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.config import Settings
+from assistant.store.layers import layer_folder, read_layers
 
 
 @dataclass
@@ -45,11 +48,11 @@ def read_chunk_file(build: Path) -> ChunkFile:
     return result
 
 
-def vector_ids(build: Path, settings: Settings) -> set[str] | None:
-    """Ids of the vectors the build holds; None when its vector store is missing or can't be opened."""
+def vector_ids(folder: Path, settings: Settings) -> set[str] | None:
+    """Ids of the vectors one build folder's own store holds; None when it is missing or can't be opened."""
     from assistant.store import _existing_collection
 
-    collection = _existing_collection(build, settings)
+    collection = _existing_collection(folder, settings)
     if collection is None:
         return None
     try:
@@ -58,8 +61,16 @@ def vector_ids(build: Path, settings: Settings) -> set[str] | None:
         return None
 
 
-def check_build(build: Path, settings: Settings) -> list[str]:
-    """The damage of one build folder, as lines a user can read."""
+def layer_ids(build: Path, settings: Settings) -> dict[str, set[str] | None] | None:
+    """Vector ids of every layer the build reads (None for a layer that is missing); None if vectors.json is unreadable."""
+    layers = read_layers(build)
+    if layers is None:
+        return None
+    return {layer.build: vector_ids(layer_folder(build, layer.build), settings) for layer in layers}
+
+
+def check_build(build: Path, settings: Settings, presence: dict[str, set[str] | None] | None = None) -> list[str]:
+    """The damage of one build folder, as lines a user can read (``presence``: its ``layer_ids``, if known)."""
     from assistant.errors import IndexCorrupt
     from assistant.store import read_manifest
 
@@ -73,14 +84,17 @@ def check_build(build: Path, settings: Settings) -> list[str]:
     missing_rows = listed - set(chunks.rows)
     if missing_rows:
         damage.append(f"chunks.jsonl: {len(missing_rows)} of {len(listed)} chunks in the manifest are missing")
-    vectors = vector_ids(build, settings)
-    if vectors is None:
-        damage.append("vectors: the Chroma store is missing or can't be opened")
+    presence = presence if presence is not None else layer_ids(build, settings)
+    if presence is None:
+        damage.append("vectors.json is unreadable")
     else:
+        lost = sorted(name for name, ids in presence.items() if ids is None)
+        if lost:
+            where = f" (build {', '.join(lost)})" if len(presence) > 1 else ""
+            damage.append(f"vectors: the Chroma store is missing or can't be opened{where}")
+        vectors = set().union(*(ids for ids in presence.values() if ids is not None))
         if listed - vectors:
             damage.append(f"vectors: {len(listed - vectors)} of {len(listed)} chunks have no vector")
-        if vectors - listed:
-            damage.append(f"vectors: {len(vectors - listed)} vectors belong to no chunk in the manifest")
     damage += _keyword_damage(build, listed)
     if not (build / "register.json").is_file():
         damage.append("register.json is missing")
