@@ -98,7 +98,7 @@ class Engine:
         from assistant.intent import load_intent_model
 
         understanding = Understanding(index.register, load_intent_model(self.settings.index_dir, embedder), embedder)
-        acronyms = acronyms_of([row["text"] for row in index.chunks.values()])
+        acronyms = index.acronyms if index.acronyms is not None else acronyms_of([r["text"] for r in index.chunks.values()])
         return OpenState(index, retriever, answerer, understanding, acronyms)
 
     def _live_moved(self) -> bool:

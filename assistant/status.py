@@ -43,7 +43,7 @@ class StatusWriter:
         for p in self.passages:
             if wanted in normalise(p.text):
                 return p
-        chunk_id = next((c for c, flat in self.index.flat_texts.items() if wanted in flat), None)
+        chunk_id = self.index.chunk_with(wanted)
         if chunk_id is None:
             return None
         passage = self.retriever.passage(chunk_id, 0.0, 0.0, len(self.passages) + 1)
@@ -53,9 +53,7 @@ class StatusWriter:
 
 def _sentence_naming(product: str, measure: Measure, index) -> str | None:
     """A sentence of the measure's document that lists a product containing a listed element."""
-    for chunk_id, row in index.chunks.items():
-        if row["document_id"] != measure.document_id:
-            continue
+    for chunk_id, row in index.chunks_of(measure.document_id):
         for s in split_sentences(passage_from_row(chunk_id, row, 0.0, 0)):
             if product in s.text and "contain" in s.text and any(e in s.text for e in measure.elements):
                 return s.text

@@ -31,7 +31,7 @@ def test_incremental_build_embeds_only_what_changed(tmp_path, small_corpus, embe
     old_ids, new_ids = set(manifest_before[lemonde_id]["chunks"]), set(open_index(settings).manifest.documents[lemonde_id]["chunks"])
     assert changed.embedded == len(new_ids - old_ids) >= 1  # only the chunk holding the new sentence
     assert changed.removed == len(old_ids - new_ids) and changed.embedded < len(new_ids)
-    assert "holmium magnets for testing" in " ".join(open_index(settings).flat_texts.values())
+    assert open_index(settings).chunk_with("holmium magnets for testing")
     assert open_index(settings).manifest.documents[npr_id] == manifest_before[npr_id]
 
     (small_corpus / NPR).unlink()
@@ -128,6 +128,6 @@ def test_missing_and_corrupt_index_give_actionable_errors(tmp_path, small_corpus
         open_index(settings)
     build_index(settings, progress=False, embedder=embedder)
     live = (tmp_path / "index" / "live").resolve()
-    (live / "chunks.jsonl").write_text("{not json")
+    (live / "chunks.sqlite3").write_text("{not json")
     with pytest.raises(IndexCorrupt, match="Run: lodestone index build"):
         open_index(settings)

@@ -39,11 +39,11 @@ def _status_cli():
 
 
 def test_a_truncated_chunk_file_is_reported_and_repaired_without_embedding(settings, embedder):
-    chunks = _live(settings) / "chunks.jsonl"
+    chunks = _live(settings) / "chunks.sqlite3"
     data = chunks.read_bytes()
     chunks.write_bytes(data[: len(data) // 2])
     status = index_status(settings)
-    assert any("chunks.jsonl" in d for d in status.damage) and status.stale
+    assert any("chunks.sqlite3" in d for d in status.damage) and status.stale
     shown = _status_cli()
     assert shown.exit_code == 1 and "Damaged:" in shown.stdout and "Corpus unchanged" not in shown.stdout
     report = build_index(settings, progress=False, embedder=embedder)

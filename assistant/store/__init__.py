@@ -10,9 +10,10 @@ Layout under the index folder::
                                   lodestone-<stamp> on a Chroma server
         vectors.json              the layers (this build's store and earlier builds') holding its vectors
         keyword/                  bm25s index
-        chunks.jsonl              every chunk with its metadata
+        chunks.sqlite3            every chunk with its metadata, read row by row (chunkstore.py)
         register.json             the measures register
         vocabulary.json           document frequencies of answer terms (updated by what changed)
+        acronyms.json             in how many chunks each acronym occurs (updated by what changed)
         parties.json              the parties register (listed entities, for screening)
         dropped.json              lines the web-capture cleaner left out, per file
         manifest.json             document hashes, model, chunking, schema version
@@ -37,6 +38,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import time
 import uuid
 import weakref
@@ -54,12 +56,14 @@ from assistant.models import MODEL_NAME, document_encoder, ensure_query_encoder
 from assistant.parties import PartiesRegister
 from assistant.register import Register
 from assistant.schema import Chunk, Document
+from assistant.store.chunkstore import FILE as CHUNKS
+from assistant.store.chunkstore import ChunkStore, write_chunks
 from assistant.store.integrity import check_build, layer_ids, read_chunk_file
 from assistant.store.layers import Layer, build_name, layer_folder, read_layers, should_compact, write_layers
 from assistant.store.live import Lease, generation, leased, live_link, point_live_at
-from assistant.store.vocabulary import TermCounts
+from assistant.store.vocabulary import AcronymCounts, TermCounts
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 COLLECTION = "lodestone"
 EMBED_BATCH = 256  # chunks embedded and written at a time: a build's memory does not grow with a file's size
 
@@ -214,7 +218,8 @@ def _write_build(work, documents, target, start, progress, embedder, settings) -
     vectors.finish(ids)
     listed_before = {c for d in old_docs.values() for c in d["chunks"]}
     report.removed = len(listed_before - ids)
-    _term_counts(previous, old_chunks, rows).save(work)
+    _term_counts(TermCounts, previous, old_chunks, rows).save(work)
+    _term_counts(AcronymCounts, previous, old_chunks, rows).save(work)
     report.chunks, report.documents = len(rows), len(target.documents)
     _write_chunks(work, rows)
     KeywordIndex.build([r["id"] for r in rows], [r["text"] for r in rows]).save(work / "keyword")
@@ -303,11 +308,11 @@ class _BuildVectors:
         write_layers(self.work, layers)
 
 
-def _term_counts(previous: Path | None, old_chunks: dict[str, dict], rows: list[dict]) -> TermCounts:
+def _term_counts(kind, previous: Path | None, old_chunks: dict[str, dict], rows: list[dict]):
     """The previous build's counts moved by the chunks that left and came; counted afresh when there are none."""
-    counts = TermCounts.load(previous) if previous else None
+    counts = kind.load(previous) if previous else None
     if counts is None or counts.n != len(old_chunks):
-        return TermCounts.from_texts(r["text"] for r in rows)
+        return kind.from_texts(r["text"] for r in rows)
     ids = {r["id"] for r in rows}
     removed = [r["text"] for i, r in old_chunks.items() if i not in ids]
     added = [r["text"] for r in rows if r["id"] not in old_chunks]
@@ -418,16 +423,16 @@ def _release_chroma() -> None:
 
 
 def _write_chunks(work: Path, rows: list[dict]) -> None:
-    with open(work / "chunks.jsonl", "w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    write_chunks(work, rows)
 
 
-def _read_chunks(build: Path) -> dict[str, dict]:
-    chunks = read_chunk_file(build)
-    if chunks.damage:
-        raise IndexCorrupt(build, "; ".join(chunks.damage))
-    return chunks.rows
+def _read_chunks(build: Path) -> ChunkStore:
+    try:
+        return ChunkStore.open(build)
+    except FileNotFoundError:
+        raise IndexCorrupt(build, f"{CHUNKS} is missing") from None
+    except (OSError, sqlite3.Error) as e:
+        raise IndexCorrupt(build, f"{CHUNKS} can't be read ({e})") from None
 
 
 def _remove_abandoned(builds: Path, settings: Settings) -> None:
@@ -534,15 +539,15 @@ class OpenIndex:
     """Everything retrieval needs, read once from one build folder."""
 
     path: Path
-    chunks: dict[str, dict]
+    chunks: ChunkStore  # chunk id -> row, read from SQLite one row at a time
     keyword: KeywordIndex
     register: Register
     collection: object  # the newest layer's Chroma collection (the build's own store, when it embedded anything)
     manifest: Manifest
     titles: dict[str, str] = field(default_factory=dict)  # document id -> title
-    flat_texts: dict[str, str] = field(default_factory=dict)  # chunk id -> whitespace-normalised text
     lease: Lease | None = field(default=None, repr=False)  # held until this object is freed
     term_counts: TermCounts | None = None  # saved with the build; None for builds made before it was
+    acronym_counts: AcronymCounts | None = None  # the same for acronyms
     layers: list = field(default_factory=list, repr=False)  # (collection, unused, stored vectors) per layer, oldest first
 
     @property
@@ -577,8 +582,20 @@ class OpenIndex:
         return self.path.name
 
     def __post_init__(self):
-        self.titles = {row["document_id"]: row["title"] for row in self.chunks.values()}
-        self.flat_texts = {chunk_id: " ".join(row["text"].split()) for chunk_id, row in self.chunks.items()}
+        self.titles = self.chunks.titles()
+
+    @property
+    def acronyms(self) -> set[str] | None:
+        """Acronyms the build's chunks use, saved at build time; None for a build made before they were."""
+        return set(self.acronym_counts.df) if self.acronym_counts else None
+
+    def chunk_with(self, text: str) -> str | None:
+        """The chunk holding a sentence (whitespace runs ignored), or None."""
+        return self.chunks.with_text(text)
+
+    def chunks_of(self, document_id: str) -> list[tuple[str, dict]]:
+        """(chunk id, row) of one document's chunks, in order."""
+        return self.chunks.of_document(document_id)
 
 
 def open_index(settings: Settings) -> OpenIndex:
@@ -600,6 +617,9 @@ def _open_build(build: Path, settings: Settings) -> OpenIndex:
     if manifest.schema_version != SCHEMA_VERSION:
         raise IndexCorrupt(build, f"schema version {manifest.schema_version}, expected {SCHEMA_VERSION}")
     chunks = _read_chunks(build)
+    listed = sum(len(d["chunks"]) for d in manifest.documents.values())
+    if len(chunks) != listed:
+        raise IndexCorrupt(build, f"{CHUNKS} holds {len(chunks)} chunks but the manifest lists {listed}")
     try:
         keyword = KeywordIndex.load(build / "keyword")
         register = Register.load(build / "register.json")
@@ -608,9 +628,8 @@ def _open_build(build: Path, settings: Settings) -> OpenIndex:
         raise
     except Exception as e:  # any library error here means the files on disk are damaged
         raise IndexCorrupt(build, f"{type(e).__name__}: {e}") from None
-    return OpenIndex(
-        build, chunks, keyword, register, layers[-1][0], manifest, term_counts=TermCounts.load(build), layers=layers
-    )
+    counts = {"term_counts": TermCounts.load(build), "acronym_counts": AcronymCounts.load(build)}
+    return OpenIndex(build, chunks, keyword, register, layers[-1][0], manifest, layers=layers, **counts)
 
 
 def _open_layers(build: Path, settings: Settings, chunks: int) -> list[tuple[object, int, int]]:

@@ -7,16 +7,18 @@ layer holds for chunks the build no longer has are expected, not damage.
 the chunks whose vectors are missing.
 
 >>> check_build(Path("index/live"), Settings.load())  # doctest: +SKIP
-['chunks.jsonl: line 212 is cut short', 'vectors: 40 of 336 chunks have no vector']
+['chunks.sqlite3 can\'t be read (database disk image is malformed)', 'vectors: 40 of 336 chunks have no vector']
 """
 
 from __future__ import annotations
 
-import json
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.config import Settings
+from assistant.store.chunkstore import FILE as CHUNKS
+from assistant.store.chunkstore import ChunkStore
 from assistant.store.layers import layer_folder, read_layers
 
 
@@ -29,23 +31,33 @@ class ChunkFile:
 
 
 def read_chunk_file(build: Path) -> ChunkFile:
-    """Every readable row; a cut-short or garbled line is reported, not fatal."""
+    """Every row of the build's chunk store; a missing or damaged store is reported, not fatal."""
     result = ChunkFile()
     try:
-        with open(build / "chunks.jsonl", encoding="utf-8") as f:
-            for number, line in enumerate(f, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                    result.rows[row["id"]] = row
-                except (ValueError, KeyError, TypeError):
-                    result.damage.append(f"chunks.jsonl: line {number} is cut short or garbled")
+        store = ChunkStore.open(build)
+        try:
+            result.rows = dict(store.items())
+        finally:
+            store.close()
     except FileNotFoundError:
-        result.damage.append("chunks.jsonl is missing")
-    except (OSError, UnicodeDecodeError) as e:
-        result.damage.append(f"chunks.jsonl can't be read ({e})")
+        result.damage.append(f"{CHUNKS} is missing")
+    except (OSError, sqlite3.Error, ValueError) as e:
+        result.damage.append(f"{CHUNKS} can't be read ({e})")
     return result
+
+
+def chunk_ids(build: Path) -> tuple[set[str], list[str]]:
+    """(ids in the chunk store, damage met reading them): what a check needs, without the texts."""
+    try:
+        store = ChunkStore.open(build)
+        try:
+            return set(store), []
+        finally:
+            store.close()
+    except FileNotFoundError:
+        return set(), [f"{CHUNKS} is missing"]
+    except (OSError, sqlite3.Error) as e:
+        return set(), [f"{CHUNKS} can't be read ({e})"]
 
 
 def vector_ids(folder: Path, settings: Settings) -> set[str] | None:
@@ -79,11 +91,10 @@ def check_build(build: Path, settings: Settings, presence: dict[str, set[str] | 
     except IndexCorrupt:
         return ["manifest.json is missing or unreadable"]
     listed = {c for d in manifest.documents.values() for c in d["chunks"]}
-    chunks = read_chunk_file(build)
-    damage = list(chunks.damage)
-    missing_rows = listed - set(chunks.rows)
-    if missing_rows:
-        damage.append(f"chunks.jsonl: {len(missing_rows)} of {len(listed)} chunks in the manifest are missing")
+    stored, damage = chunk_ids(build)
+    missing_rows = listed - stored
+    if missing_rows and not damage:
+        damage.append(f"{CHUNKS}: {len(missing_rows)} of {len(listed)} chunks in the manifest are missing")
     presence = presence if presence is not None else layer_ids(build, settings)
     if presence is None:
         damage.append("vectors.json is unreadable")

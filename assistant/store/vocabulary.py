@@ -1,4 +1,4 @@
-"""Document frequencies of answer terms, kept with the build so opening does not recount them.
+"""Document frequencies of answer terms (and of acronyms), kept with the build so opening does not recount them.
 
 ``Vocabulary`` (assistant/answer.py) needs, for each term, in how many chunks
 it occurs. A build updates the previous build's counts by what changed (terms
@@ -18,12 +18,14 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 FILE = "vocabulary.json"
 
 
 @dataclass
 class TermCounts:
+    FILE: ClassVar[str] = FILE
     df: dict[str, int] = field(default_factory=dict)
     n: int = 0
 
@@ -31,15 +33,19 @@ class TermCounts:
     def from_texts(cls, texts) -> TermCounts:
         return cls().update(removed=[], added=texts)
 
-    def update(self, removed, added) -> TermCounts:
+    @staticmethod
+    def terms_of(text: str) -> set[str]:
         from assistant.answer import terms
 
+        return set(terms(text))
+
+    def update(self, removed, added) -> TermCounts:
         delta: Counter = Counter()
         for text in added:
-            delta.update(set(terms(text)))
+            delta.update(self.terms_of(text))
             self.n += 1
         for text in removed:
-            delta.subtract(set(terms(text)))
+            delta.subtract(self.terms_of(text))
             self.n -= 1
         for term, change in delta.items():
             count = self.df.get(term, 0) + change
@@ -50,13 +56,26 @@ class TermCounts:
         return self
 
     def save(self, build: Path) -> None:
-        (build / FILE).write_text(json.dumps({"n": self.n, "df": self.df}, ensure_ascii=False), encoding="utf-8")
+        (build / self.FILE).write_text(json.dumps({"n": self.n, "df": self.df}, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, build: Path) -> TermCounts | None:
         """The counts saved with a build; None when the build has none (older builds) or they are unreadable."""
         try:
-            data = json.loads((build / FILE).read_text(encoding="utf-8"))
+            data = json.loads((build / cls.FILE).read_text(encoding="utf-8"))
             return cls(dict(data["df"]), int(data["n"]))
         except (OSError, ValueError, KeyError, TypeError):
             return None
+
+
+@dataclass
+class AcronymCounts(TermCounts):
+    """In how many chunks each acronym (``scope.acronyms_of``) occurs: what the engine checks questions against."""
+
+    FILE: ClassVar[str] = "acronyms.json"
+
+    @staticmethod
+    def terms_of(text: str) -> set[str]:
+        from assistant.scope import acronyms_of
+
+        return acronyms_of([text])
