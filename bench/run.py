@@ -272,12 +272,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", help="Comma-separated chunk counts for the scale benchmark (bench/scale.py).")
     parser.add_argument("--embed", choices=["precomputed", "real"], default="precomputed", help="Scale: vectors for the full build.")
     parser.add_argument("--scale-worker", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--scale-plain", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     set_offline_environment()
     if args.scale_worker:
         import scale
 
-        print(json.dumps(scale.worker(args.scale_worker, args.embed)))
+        work = scale.plain_worker(args.scale_worker) if args.scale_plain else scale.worker(args.scale_worker, args.embed)
+        print(json.dumps(work))
         return 0
     if args.scale:
         import scale

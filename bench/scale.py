@@ -3,13 +3,19 @@
     .venv/bin/python bench/run.py --scale 10000,50000
     .venv/bin/python bench/run.py --scale 10000 --embed real   # embed with the adopted encoder (slow)
 
-For each size it measures: full build, 1-document update, 1-document delete,
+For each size it measures, for Lodestone: full build, 1-document update, 1-document delete,
 open (``Engine.open``), warm p50/p95 over bench/questions.txt, peak RSS of the
 process, index size on disk, and the adopted encoder's raw batch throughput in
 the same process. With ``--embed precomputed`` (the default) chunk vectors are
 seeded unit vectors made from each chunk's text, so build figures exclude
 embedding time; the table says so. Questions are always embedded by the real
-ONNX encoder. Nothing asserts; figures are printed as a table.
+ONNX encoder. Then, in a child process of its own, the plain llama-index
+pipeline (``evals/baselines.py``: ``VectorStoreIndex.from_documents``, default
+``SentenceSplitter``, in-memory ``SimpleVectorStore``) over the same corpus,
+with the same precomputed vectors for documents and the real encoder for
+questions: build, persist (index size), load from disk (open), 1-document
+update (``refresh_ref_docs``), delete (``delete_ref_doc``), warm retrieval
+p50/p95 and peak RSS. Nothing asserts; figures are printed as a table.
 """
 
 from __future__ import annotations
@@ -35,8 +41,9 @@ WORDS = (
     "mining equipment recycling supplier customer invoice contract warehouse port declaration code exporter "
     "importer authority regulation measure suspension effect period notice buyer seller quantity tonne value"
 ).split()
-CHUNK_WORDS = 150  # about one chunk of 200 word pieces per paragraph
+CHUNK_WORDS = 150
 PARAGRAPHS_PER_DOC = 14
+CHUNKS_PER_DOC = 20  # what Lodestone's chunker makes of one generated memo (measured: 7,080 chunks of 357 memos)
 
 
 def _paragraph(rng: random.Random, doc: int, n: int) -> str:
@@ -48,7 +55,7 @@ def _paragraph(rng: random.Random, doc: int, n: int) -> str:
 def generate_corpus(folder: Path, chunks: int, seed: int = 11) -> int:
     rng = random.Random(seed)
     folder.mkdir(parents=True)
-    docs = max(1, chunks // (2 * PARAGRAPHS_PER_DOC))  # a paragraph makes about two chunks
+    docs = max(1, round(chunks / CHUNKS_PER_DOC))
     for doc in range(docs):
         body = "\n\n".join(_paragraph(rng, doc, n) for n in range(PARAGRAPHS_PER_DOC))
         (folder / f"memo-{doc:05d}.txt").write_text(f"Memo {doc}\n\n{body}\n", encoding="utf-8")
@@ -75,6 +82,19 @@ def _du(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20
 
 
+def _one_time_setup(index_dir: Path) -> None:
+    """Export the ONNX encoder and train the intent model for the index folder, in another process.
+
+    Both happen once per index folder whatever the corpus, and the export loads torch: done here, they stay
+    out of the build times and out of this process's peak RSS (a serving process never loads torch either)."""
+    code = (
+        "import sys; from assistant.models import ensure_query_encoder; from assistant.intent import ensure_intent_model; "
+        "ensure_query_encoder(sys.argv[1]); ensure_intent_model(sys.argv[1])"
+    )
+    env = os.environ | {"PYTHONPATH": str(REPO_ROOT)}
+    subprocess.run([sys.executable, "-c", code, str(index_dir)], check=True, env=env, capture_output=True)
+
+
 def worker(size: int, embed: str) -> dict:
     from assistant.engine import Engine
     from assistant.models import document_encoder
@@ -85,7 +105,10 @@ def worker(size: int, embed: str) -> dict:
         corpus, index_dir = Path(tmp) / "corpus", Path(tmp) / "index"
         figures["documents"] = generate_corpus(corpus, size)
         settings = Settings.load({}, corpus_dir=corpus, index_dir=index_dir, data_dir=Path(tmp) / "data")
-        encoder = document_encoder(index_dir)  # exports the ONNX encoder once (not timed)
+        t = time.perf_counter()
+        _one_time_setup(index_dir)
+        figures["one_time_setup_s"] = round(time.perf_counter() - t, 2)
+        encoder = document_encoder(index_dir)
         sample = [_paragraph(random.Random(5), 0, n) for n in range(128)]
         t = time.perf_counter()
         encoder.embed_texts(sample)
@@ -132,23 +155,108 @@ def worker(size: int, embed: str) -> dict:
     return figures
 
 
-def run(sizes: list[int], embed: str) -> list[dict]:
-    rows = []
+def plain_worker(size: int) -> dict:
+    """The plain llama-index pipeline over the same generated corpus (precomputed document vectors)."""
+    from llama_index.core import Document, StorageContext, VectorStoreIndex, load_index_from_storage
+    from llama_index.core.embeddings import BaseEmbedding
+
+    from assistant.ingest.loaders import load_corpus
+    from assistant.models import document_encoder
+
+    figures = {"system": "plain llama-index", "chunks_requested": size, "embedding": "precomputed"}
+    with tempfile.TemporaryDirectory(prefix="lodestone-scale-plain-") as tmp:
+        corpus, persist = Path(tmp) / "corpus", Path(tmp) / "storage"
+        figures["documents"] = generate_corpus(corpus, size)
+        encoder = document_encoder(Path(tmp) / "index")
+        vectors = PrecomputedVectors()
+
+        class Embedding(BaseEmbedding):
+            def _get_text_embedding(self, text):
+                return vectors.embed_texts([text])[0]
+
+            def _get_text_embeddings(self, texts):
+                return vectors.embed_texts(texts)
+
+            def _get_query_embedding(self, query):
+                return encoder.embed_query(query)
+
+            async def _aget_query_embedding(self, query):
+                return encoder.embed_query(query)
+
+        model = Embedding(model_name="precomputed", embed_batch_size=256)
+
+        def documents():
+            loaded, _ = load_corpus(corpus)
+            return [Document(text=d.text, id_=d.id, metadata={"document_id": d.id, "title": d.title}) for d in loaded]
+
+        t = time.perf_counter()
+        index = VectorStoreIndex.from_documents(documents(), embed_model=model)
+        figures["build_s"] = round(time.perf_counter() - t, 2)
+        figures["chunks"] = len(index.docstore.docs)
+        t = time.perf_counter()
+        index.storage_context.persist(str(persist))
+        figures["persist_s"] = round(time.perf_counter() - t, 2)
+        figures["index_mb"] = round(_du(persist), 1)
+        one = corpus / "memo-00003.txt"
+        one.write_text(one.read_text() + "\n\nA new paragraph on holmium magnets ships under order DXF-7781.\n")
+        t = time.perf_counter()
+        index.refresh_ref_docs(documents())
+        figures["update_1_doc_s"] = round(time.perf_counter() - t, 2)
+        t = time.perf_counter()
+        index.delete_ref_doc("memo-00004", delete_from_docstore=True)
+        figures["delete_1_doc_s"] = round(time.perf_counter() - t, 2)
+        del index
+        t = time.perf_counter()
+        index = load_index_from_storage(StorageContext.from_defaults(persist_dir=str(persist)), embed_model=model)
+        retriever = index.as_retriever(similarity_top_k=5)
+        figures["open_s"] = round(time.perf_counter() - t, 2)
+        questions = [q for q in (REPO_ROOT / "bench" / "questions.txt").read_text().splitlines() if q.strip()]
+        retriever.retrieve(questions[0])
+        times = []
+        for q in questions * 2:
+            t = time.perf_counter()
+            retriever.retrieve(q)
+            times.append((time.perf_counter() - t) * 1000)
+        times.sort()
+        figures["warm_p50_ms"] = round(statistics.median(times), 1)
+        figures["warm_p95_ms"] = round(times[int(0.95 * (len(times) - 1))], 1)
+    figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return figures
+
+
+def _child(size: int, embed: str, plain: bool) -> dict | None:
+    command = [sys.executable, str(Path(__file__).with_name("run.py")), "--scale-worker", str(size), "--embed", embed]
+    started = time.perf_counter()
+    done = subprocess.run(
+        command + (["--scale-plain"] if plain else []),
+        capture_output=True, text=True, env=os.environ | {"PYTHONPATH": str(REPO_ROOT)},
+    )  # fmt: skip
+    if done.returncode != 0:
+        print(done.stderr[-2000:], flush=True)
+        return None
+    row = json.loads(done.stdout.strip().splitlines()[-1])
+    row["wall_s"], row["load_avg_after"] = round(time.perf_counter() - started, 1), os.getloadavg()[0]
+    print(json.dumps(row), flush=True)
+    return row
+
+
+def run(sizes: list[int], embed: str, plain: bool = True) -> list[dict]:
+    rows, plains = [], []
     print(f"Load average before: {os.getloadavg()}", flush=True)
     for size in sizes:
         print(f"Scale {size:,} chunks ({embed} vectors for the full build)...", flush=True)
-        done = subprocess.run(
-            [sys.executable, str(Path(__file__).with_name("run.py")), "--scale-worker", str(size), "--embed", embed],
-            capture_output=True, text=True, env=os.environ | {"PYTHONPATH": str(REPO_ROOT)},
-        )  # fmt: skip
-        if done.returncode != 0:
-            print(done.stderr[-2000:], flush=True)
-            continue
-        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
-        print(json.dumps(rows[-1]), flush=True)
+        if (row := _child(size, embed, False)) is not None:
+            rows.append(row)
+        if plain:
+            print(f"Plain llama-index at {size:,} chunks (precomputed vectors)...", flush=True)
+            if (row := _child(size, embed, True)) is not None:
+                plains.append(row)
     print(f"Load average after: {os.getloadavg()}", flush=True)
+    print("Lodestone:")
     _table(rows)
-    return rows
+    print("Plain llama-index (precomputed document vectors):")
+    _table(plains)
+    return rows + plains
 
 
 def _table(rows: list[dict]) -> None:
