@@ -158,7 +158,7 @@ class StatusLine:
     measure_id: str
     title: str  # human title of the measure
     status: str  # announced | in_force | suspended | lapsed | repealed | not_issued | unknown
-    phrase: str  # plain words: "suspended since 7 Nov 2025 by Ann. 70, until 10 Nov 2026"
+    phrase: str  # plain words: "suspended since 7 November 2025 by Ann. 70, until 10 November 2026"
     since: str | None = None
     until: str | None = None
     by: str | None = None  # id of the instrument that set this status
