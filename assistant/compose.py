@@ -39,8 +39,9 @@ def phrase_list(names: list[str]) -> str:
 class Composer:
     """Builds the Answer's parts; ``writer`` adds evidence passages and numbers citations."""
 
-    def __init__(self, index, retriever, passages: list[Passage]):
+    def __init__(self, index, retriever, passages: list[Passage], uncertainties=None):
         self.index = index
+        self.uncertainties = uncertainties  # assistant.uncertainty.Uncertainties
         self.citations: list[Citation] = []
         self.writer = StatusWriter(index, retriever, passages, self.citations)
         self.passages = passages
@@ -97,6 +98,7 @@ class Composer:
         if any(not s.hits for s in screenings):
             answer.verdict.outcome = "no_match" if outcome == "not_listed" else outcome
         answer.quotes = self.quotes(query, Decision(), sentences[:2], answer)
+        answer.caveats = self.uncertain(query, [m.document_id for m in measures])
         answer.citations = self.citations
         return answer
 
@@ -119,7 +121,9 @@ class Composer:
             parts.append(f"{len(members)} on China's {list_title} from {human_date(since)} ({status} on {human_date(query.as_of)}): {names}.")
         answer.verdict = Verdict("listing", " ".join(parts), cited, query.as_of)
         answer.quotes = self.quotes(query, Decision(), sentences[:2], answer)
-        answer.caveats = [Caveat("The corpus names only the parties its sources name; it is not a complete official list.", kind="limit")]
+        answer.caveats = self.uncertain(query, [p.document_id for p in parties]) + [
+            Caveat("The corpus names only the parties its sources name; it is not a complete official list.", kind="limit")
+        ]
         answer.citations = self.citations
         return answer
 
@@ -227,7 +231,19 @@ class Composer:
         unknown = [line for line in lines if line.status == "unknown" and line.where_to_check]
         for where in dict.fromkeys(line.where_to_check for line in unknown):
             caveats.append(Caveat(f"For anything after the corpus ends, check {where}.", kind="where_to_check"))
-        return caveats
+        return self.uncertain(query, [m.document_id for m in decision.primary]) + caveats
+
+    def uncertain(self, query: Query, documents: list[str]) -> list[Caveat]:
+        """What the corpus says it does not know about what was asked, each point cited."""
+        if self.uncertainties is None:
+            return []
+        documents = documents + query_documents(query, self.index) + [p.document_id for p in self.passages[:3]]
+        out = []
+        for sentence in self.uncertainties.about(query, documents):
+            n = self.writer.cite_evidence(sentence)
+            if n:
+                out.append(Caveat(f"Uncertain: {normalise(sentence)}", [n], kind="uncertain"))
+        return out
 
     def _unlisted(self, unlisted: list[str], as_of: str) -> list[Caveat]:
         checked, cited = [], []
@@ -280,6 +296,12 @@ class Composer:
         return out
 
 
+def query_documents(query: Query, index) -> list[str]:
+    """Documents of the instruments the question names."""
+    measures = index.register.measures
+    return [measures[i].document_id for i in query.instruments if i in measures]
+
+
 def _off_topic(text: str, query: Query) -> bool:
     """A sentence about other elements only, when the question names elements."""
     if not query.items.elements:
@@ -297,13 +319,24 @@ def _only_later_dates(text: str, as_of: str) -> bool:
 
 
 def _subject(query: Query) -> str:
+    """What the user ships, in the words of the register: "dysprosium (Dy) oxide", "SmCo magnets, which contain samarium (Sm),"."""
+    formula = FORMULA.search(query.question)
     if query.items.elements:
-        return phrase_list([element_label(e) for e in query.items.elements])
+        labels = phrase_list([element_label(e) for e in query.items.elements])
+        forms = [f for f in query.items.forms if f not in {"magnet"}]
+        if formula and query.items.products:
+            product = PRODUCT_NAMES.get(query.items.products[0], query.items.products[0])
+            return f"{formula.group(0)} {product}, which contain {labels},"
+        return f"{labels} {forms[0]}" if len(forms) == 1 and len(query.items.elements) == 1 else labels
     if query.items.control_codes:
         return phrase_list(query.items.control_codes)
     if query.items.products:
         return phrase_list([PRODUCT_NAMES.get(p, p) for p in query.items.products])
     return ""
+
+
+# An alloy or magnet named by its formula, kept as the user wrote it in the verdict's subject.
+FORMULA = re.compile(r"\b(?:SmCo|NdFeB|TbFe|DyFe|TbDyFe|NdPr|Dy2O3|Tb4O7|Sm2O3|Gd2O3)\b", re.I)
 
 
 YES_NO = re.compile(r"^\W*(?:\w+[,:]\s+)?(is|are|was|were|do|does|did|can|could|will|would|has|have|had|should|must|may|might|need)\b", re.I)
@@ -328,6 +361,8 @@ def _opening(decision: Decision, query: Query, subject: str) -> str:
         return "Yes, that is right."
     if decision.asked_confirmed is False:
         return "No, that is not right." if query.claim else "No."
+    if decision.outcome == "yes" and query.intent == "applicability" and subject:
+        return f"{'Yes: e' if is_yes_no(query.question) else 'E'}xports of {subject} need a MOFCOM export licence."
     if not is_yes_no(query.question):
         return {
             "yes": "In force.", "suspended": "Suspended.", "not_yet_in_force": "Announced, not yet in force.",
@@ -337,8 +372,6 @@ def _opening(decision: Decision, query: Query, subject: str) -> str:
         "yes": "Yes.", "suspended": "Not at present.", "not_yet_in_force": "Not yet.", "no": "No.",
         "unknown": "Unknown.", "partly": "Partly.", "mixed": "Not at present.",
     }.get(decision.outcome, "")  # fmt: skip
-    if decision.outcome == "yes" and query.intent == "applicability" and subject:
-        return f"Yes: exports of {subject} need a MOFCOM export licence."
     return word
 
 

@@ -36,6 +36,7 @@ from assistant.scope import acronyms_of, has_anchor, missing_amount, missing_par
 from assistant.screening import Screener, candidate_names, listed_parties, party_names_in
 from assistant.status import StatusWriter
 from assistant.textinput import clean_question
+from assistant.uncertainty import Uncertainties
 from assistant.understand import Understanding
 
 REFUSAL = "The corpus does not cover this question, so Lodestone cannot answer it with a cited source."
@@ -59,6 +60,7 @@ class OpenState:
     answerer: ExtractiveAnswerer
     understanding: Understanding
     acronyms: set[str]
+    uncertainties: Uncertainties | None = None
 
 
 class Engine:
@@ -99,7 +101,8 @@ class Engine:
 
         understanding = Understanding(index.register, load_intent_model(self.settings.index_dir, embedder), embedder)
         acronyms = acronyms_of([row["text"] for row in index.chunks.values()])
-        return OpenState(index, retriever, answerer, understanding, acronyms)
+        uncertainties = Uncertainties(index.chunks.values(), vocabulary)
+        return OpenState(index, retriever, answerer, understanding, acronyms, uncertainties)
 
     def _live_moved(self) -> bool:
         from assistant.store import live_generation
@@ -250,7 +253,8 @@ class Engine:
                 return answer
         quoted_docs = list(dict.fromkeys(s.passage.document_id for s in composition.sentences))
         decision = decide(query, state.index.register, quoted_docs)
-        answer = Composer(state.index, state.retriever, passages).compose(query, decision, composition.sentences)
+        composer = Composer(state.index, state.retriever, passages, state.uncertainties)
+        answer = composer.compose(query, decision, composition.sentences)
         return self.verify(answer)
 
     def _party_answer(self, query: Query, passages: list[Passage], composition, state) -> Answer | None:
@@ -264,10 +268,10 @@ class Engine:
             listed = listed_parties(register, query)
             if not listed:
                 return None
-            composer = Composer(state.index, state.retriever, passages)
+            composer = Composer(state.index, state.retriever, passages, state.uncertainties)
             return self.verify(composer.compose_listing(query, listed, composition.sentences))
         screenings = [service.screen(name, query.as_of, "chat", None) for name in names[:3]]
-        composer = Composer(state.index, state.retriever, passages)
+        composer = Composer(state.index, state.retriever, passages, state.uncertainties)
         measures = _listing_measures(state.index.register, register, screenings)
         return self.verify(composer.compose_party(query, screenings, composition.sentences, measures))
 

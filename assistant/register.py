@@ -207,6 +207,20 @@ def _misspelt_elements(lowered: str) -> list[str]:
     return found
 
 
+_PLAIN_SYMBOLS = "|".join(sorted(v for v in ELEMENTS.values() if v and v not in AMBIGUOUS_SYMBOLS))
+
+
+def _listed_with_symbol(symbol: str, text: str) -> bool:
+    """An ambiguous symbol in a list with an unambiguous one: "Lu and Sc", "Sc, Dy"."""
+    join = r"\s*(?:,|/|&|\band\b|\bor\b)\s*"
+    return bool(
+        re.search(
+            rf"\b(?:{_PLAIN_SYMBOLS})(?:{join}[A-Z][a-z]?)*{join}{symbol}\b|\b{symbol}(?:{join}[A-Z][a-z]?)*{join}(?:{_PLAIN_SYMBOLS})\b",
+            text,
+        )
+    )
+
+
 def _symbol_named(symbol: str, text: str) -> bool:
     if re.search(rf"(?<![A-Za-z]){symbol}\d", text):  # a formula: Dy2O3, Tb4O7
         return True
@@ -215,6 +229,8 @@ def _symbol_named(symbol: str, text: str) -> bool:
     if re.search(rf"(?<![\w-]){symbol}(?=\s*/\s*[A-Z][a-z]?\b)|(?<=\b[A-Z][a-z]/){symbol}(?![\w])", text):  # "Ga/Ge", "Dy/Tb"
         return True
     if symbol in AMBIGUOUS_SYMBOLS:
+        if _listed_with_symbol(symbol, text):  # "Lu and Sc products", "Dy, Tb or Ho"
+            return True
         forms = "|".join(FORMS)
         return bool(
             re.search(rf"\b{symbol}(?:-\w+)?\s+(?:{forms})s?\b|\({symbol}\)", text)
