@@ -191,7 +191,8 @@ class Composer:
         for status, measures in groups.items():
             line = by_id[measures[0].id]
             names = phrase_list([self.label(m) for m in measures])
-            clauses.append(_clause(status, names, line, len(measures) > 1, decision.statuses[measures[0].id].note))
+            never = all(p["status"] != "in_force" for m in measures for p in m.timeline if p["from"] <= query.as_of)
+            clauses.append(_clause(status, names, line, len(measures) > 1, decision.statuses[measures[0].id].note, never))
             cited += [by_id[m.id].citation for m in measures if by_id[m.id].citation]
         if query.intent == "coverage" and not is_yes_no(query.question):
             return None  # "which code covers Dy oxide?" is answered by the quotes, not by a yes or no
@@ -202,11 +203,35 @@ class Composer:
             opening = "No: such exports are barred or refused in principle." if is_yes_no(query.question) else "Barred."
         body = "; ".join(clauses)
         text = f"{opening} On {day}, {body}."
-        if decision.asked and decision.asked_confirmed is False and decision.asked != "lifted":
+        if decision.asked and decision.asked_confirmed is False and decision.asked not in {"lifted", "not_required"}:
             text += f" {_not_asked(decision.asked, primary, query.as_of)}"
+        text += self._untouched_by_suspension(query, primary, by_id)
         text += self._claim_date(query, decision, cited)
         return Verdict(decision.outcome, _sentence_case(text), list(dict.fromkeys(cited)), query.as_of,
                        [m.id for m in primary])  # fmt: skip
+
+    def _untouched_by_suspension(self, query: Query, primary: list[Measure], by_id: dict) -> str:
+        """ "Since the truce...": a measure in force that the suspension the question names never suspended."""
+        measures = self.index.register.measures
+        suspended_by: dict[str, set[str]] = {}  # suspending document -> measures it had suspended by the as-of date
+        for m in measures.values():
+            for p in m.timeline:
+                if p["status"] == "suspended" and p.get("by") and p["from"] <= query.as_of:
+                    suspended_by.setdefault(p["by"], set()).add(m.id)
+        in_force = [m for m in primary if by_id[m.id].status == "in_force"]
+        named = {measures[i].document_id for i in query.instruments if i in measures} & set(suspended_by)
+        # a suspension that reached another clause of the same instrument ("clause 2 only")
+        named |= {s for s, ids in suspended_by.items()
+                  if any(measures[i].document_id == m.document_id and i != m.id for m in in_force if "#" in m.id for i in ids)}  # fmt: skip
+        out = []
+        for suspender in sorted(named):
+            untouched = [m for m in in_force if m.id not in suspended_by[suspender]]
+            if untouched:
+                plural = len(untouched) > 1
+                names = ("They" if plural else "It") if untouched == in_force else phrase_list([self.label(m) for m in untouched])
+                verb = "were" if plural else "was"
+                out.append(f" {names} {verb} not suspended by {self.short.get(suspender, suspender)} and {'remain' if len(untouched) > 1 else 'remains'} in force.")
+        return "".join(out)
 
     def _claim_date(self, query: Query, decision: Decision, cited: list[int]) -> str:
         """ "Our customer says it has applied since 1 Dec 2025": the status on that date too."""
@@ -237,9 +262,10 @@ class Composer:
         """What the corpus says it does not know about what was asked, each point cited."""
         if self.uncertainties is None:
             return []
-        documents = documents + query_documents(query, self.index) + [p.document_id for p in self.passages[:3]]
+        named = query_documents(query, self.index)
+        documents = documents + named + [p.document_id for p in self.passages[:3]]
         out = []
-        for sentence in self.uncertainties.about(query, documents):
+        for sentence in self.uncertainties.about(query, documents, named):
             n = self.writer.cite_evidence(sentence)
             if n:
                 out.append(Caveat(f"Uncertain: {normalise(sentence)}", [n], kind="uncertain"))
@@ -319,7 +345,7 @@ def _only_later_dates(text: str, as_of: str) -> bool:
 
 
 def _subject(query: Query) -> str:
-    """What the user ships, in the words of the register: "dysprosium (Dy) oxide", "SmCo magnets, which contain samarium (Sm),"."""
+    """What the user ships, in the words of the register: "dysprosium oxide", "SmCo magnets, which contain samarium (Sm),"."""
     formula = FORMULA.search(query.question)
     if query.items.elements:
         labels = phrase_list([element_label(e) for e in query.items.elements])
@@ -327,7 +353,9 @@ def _subject(query: Query) -> str:
         if formula and query.items.products:
             product = PRODUCT_NAMES.get(query.items.products[0], query.items.products[0])
             return f"{formula.group(0)} {product}, which contain {labels},"
-        return f"{labels} {forms[0]}" if len(forms) == 1 and len(query.items.elements) == 1 else labels
+        if len(forms) == 1 and len(query.items.elements) == 1:
+            return f"{query.items.elements[0]} {forms[0]}"  # "dysprosium oxide"
+        return labels
     if query.items.control_codes:
         return phrase_list(query.items.control_codes)
     if query.items.products:
@@ -358,7 +386,9 @@ def is_yes_no(question: str) -> bool:
 
 def _opening(decision: Decision, query: Query, subject: str) -> str:
     if decision.asked_confirmed is True:
-        return "Yes, that is right."
+        return "Yes, that is right." if query.claim else "Yes."
+    if decision.asked == "not_required" and decision.asked_confirmed is False and subject:
+        return f"No, that is not right: exports of {subject} still need a MOFCOM export licence."
     if decision.asked_confirmed is False:
         return "No, that is not right." if query.claim else "No."
     if decision.outcome == "yes" and query.intent == "applicability" and subject:
@@ -375,14 +405,15 @@ def _opening(decision: Decision, query: Query, subject: str) -> str:
     return word
 
 
-def _clause(status: str, names: str, line: StatusLine, plural: bool, note: str | None = None) -> str:
+def _clause(status: str, names: str, line: StatusLine, plural: bool, note: str | None = None, never: bool = False) -> str:
     verb = "are" if plural else "is"
     if status == "in_force":
         return f"{names} {verb} in force (since {human_date(line.since)})"
     if status == "suspended":
         by = f" by {line.by_title}" if line.by_title else ""
         until = f", until {human_date(line.until)}" if line.until else ""
-        return f"{names} {verb} suspended (since {human_date(line.since)}{by}{until}), so {'their' if plural else 'its'} licence requirement does not apply for now"
+        before = " before it could take effect" if never else ""
+        return f"{names} {verb} suspended (since {human_date(line.since)}{by}{until}){before}, so {'their' if plural else 'its'} licence requirement does not apply for now"
     if status == "announced":
         return f"{names} {verb} announced but not yet in force ({note or 'not yet effective'})"
     if status == "not_issued":
@@ -397,7 +428,8 @@ def _not_asked(asked: str, primary: list[Measure], as_of: str) -> str:
     if asked == "in_force":
         never = all(p["status"] != "in_force" for m in primary for p in m.timeline if p["from"] <= as_of)
         if never:  # the register records no period in force up to the as-of date
-            return f"{'They' if plural else 'It'} never took effect."
+            recorded = all(m.status_on(as_of).status != "unknown" for m in primary)
+            return f"{'They' if plural else 'It'} never took effect{'' if recorded else ' in the period the corpus records'}."
         return f"{'They are' if plural else 'It is'} not in force on that date."
     word = {"suspended": "suspended", "lifted": "lifted"}[asked]
     return f"{'They were' if plural else 'It was'} not {word} on that date."

@@ -202,8 +202,9 @@ def _misspelt_elements(lowered: str) -> list[str]:
 
     found = []
     for word in re.findall(r"[a-z]{6,}", lowered):
-        if word not in ELEMENTS:
-            found += difflib.get_close_matches(word, list(ELEMENTS), n=1, cutoff=0.8)
+        if word not in ELEMENTS:  # a slip keeps the length: "german" and "germany" are not germanium
+            close = difflib.get_close_matches(word, list(ELEMENTS), n=1, cutoff=0.85)
+            found += [name for name in close if abs(len(name) - len(word)) <= 1]
     return found
 
 
@@ -234,6 +235,6 @@ def _symbol_named(symbol: str, text: str) -> bool:
         forms = "|".join(FORMS)
         return bool(
             re.search(rf"\b{symbol}(?:-\w+)?\s+(?:{forms})s?\b|\({symbol}\)", text)
-            or re.search(rf"\b(?:ship|export|send|sell|supply|buy|import|move)\w*\s+{symbol}\b(?!-)", text, re.I)
+            or re.search(rf"\b(?i:ship|export|send|sell|supply|buy|import|move)\w*\s+{symbol}\b(?!-)", text)
         )
     return bool(re.search(rf"(?<![\w-]){symbol}(?![\w])", text))

@@ -28,6 +28,7 @@ from assistant.schema import Passage, Query
 SECTION = "what is uncertain"
 MIN_COVERAGE = 0.3  # share of the question's idf weight a sentence must cover
 MAX_POINTS = 2
+RARE = 0.03  # a word in at most 3% of the chunks is specific enough to tie a doubt to a question
 
 
 class Uncertainties:
@@ -42,9 +43,14 @@ class Uncertainties:
                                   row["text"], row.get("start", 0), row.get("end", 0), row.get("section", ""))  # fmt: skip
                 self.by_document.setdefault(row["document_id"], []).append(passage)
 
-    def about(self, query: Query, documents: list[str]) -> list[str]:
+    def _rare(self, term: str) -> bool:
+        return self.vocabulary.df.get(term, 0) <= RARE * self.vocabulary.n
+
+    def about(self, query: Query, documents: list[str], named_documents: list[str] = ()) -> list[str]:
         """Sentences of the documents' uncertainty sections that speak to the question, best first."""
         known = [t for t in _asked(query) if self.vocabulary.df.get(t)]  # a word no chunk has can't be matched
+        elements = {t for e in query.items.elements for t in terms(e)}
+        named = set(named_documents)
         scored = []
         for document in dict.fromkeys(documents):
             for passage in self.by_document.get(document, []):
@@ -52,11 +58,15 @@ class Uncertainties:
                 title = set(terms(passage.title))
                 weight = {t: self.vocabulary.idf(t) * (0.3 if t in title else 1.0) for t in known}
                 total = sum(weight.values()) or 1.0
+                # a question about this document's subject (it shares two words of its title) may ask about any of its
+                # doubts; otherwise a doubt must share something specific with the question: an element, a number, a rare word
+                focused = len(title & set(known)) >= 2 or document in named
                 for sentence in split_sentences(passage):
                     found = set(terms(sentence.text))
                     coverage = sum(w for t, w in weight.items() if t in found) / total
-                    beyond_title = any(t in found and t not in title for t in known)
-                    if coverage >= MIN_COVERAGE and beyond_title:
+                    beyond_title = [t for t in known if t in found and t not in title]
+                    specific = any(t in elements or any(c.isdigit() for c in t) or self._rare(t) for t in beyond_title)
+                    if coverage >= MIN_COVERAGE and beyond_title and (focused or specific):
                         scored.append((coverage, sentence.text))
         scored.sort(key=lambda cs: -cs[0])
         return list(dict.fromkeys(text for _, text in scored))[:MAX_POINTS]
