@@ -48,7 +48,8 @@ class Composer:
         self.short = {doc_id: title.split(":")[0] for doc_id, title in index.titles.items()}
         self._lists_checked: list[str] = []
 
-    def compose(self, query: Query, decision: Decision, sentences: list[Sentence]) -> Answer:
+    def compose(self, query: Query, decision: Decision, sentences: list[Sentence], leads: list[str] = ()) -> Answer:
+        """``leads``: sentences the register chose for the question (a listing's stated grounds), quoted first."""
         answer = Answer(question=query.question, answer="", refused=False, passages=self.passages, as_of=query.as_of,
                         standalone_question=query.standalone, query=query)  # fmt: skip
         answer.status_lines = [self.status_line(m, decision.statuses[m.id]) for m in decision.measures]
@@ -57,9 +58,17 @@ class Composer:
             answer.status_lines = self.change_lines(decision) + answer.status_lines
         answer.caveats = self.caveats(query, decision, answer.status_lines)
         answer.verdict = self.verdict(query, decision, answer.status_lines, answer.caveats)
-        answer.quotes = self.scope_quotes(query, decision) + self.quotes(query, decision, sentences, answer)
+        answer.quotes = self.lead_quotes(leads) + self.scope_quotes(query, decision) + self.quotes(query, decision, sentences, answer)
         answer.citations = self.citations
         return answer
+
+    def lead_quotes(self, texts) -> list[Quote]:
+        out = []
+        for text in texts:
+            n = self.writer.cite_evidence(text)
+            if n and all(q.citation != n for q in out):
+                out.append(Quote(normalise(text), n))
+        return out
 
     def scope_quotes(self, query: Query, decision: Decision) -> list[Quote]:
         """For "which code / which items" questions on an element: the sentence the register cites for what a measure covers."""

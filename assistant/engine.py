@@ -175,6 +175,7 @@ class Engine:
             condensed = self.generator.condense(question, history)
             if condensed:
                 query.standalone = condensed
+        self._named_parties(query)
         t0 = time.perf_counter()
         passages = state.retriever.retrieve(_search_text(query), k)
         self._with_scope_passages(query, passages, state)
@@ -241,8 +242,15 @@ class Engine:
             writer.passage_with(evidence)
 
     # -- the extractive answer --------------------------------------------
+    def _named_parties(self, query: Query) -> None:
+        """Listed parties the question names, and their lists: "why was Halifax sanctioned?" is about the UEL additions."""
+        register = self.screening().screener.register
+        query.parties = party_names_in(query.standalone, register)
+        query.party_lists = list(dict.fromkeys(p.list_title for p in register.parties if p.name in query.parties))
+
     def _extractive(self, query: Query, passages: list[Passage], state) -> Answer:
-        composition = state.answerer.compose(query.standalone, passages, focus=query.question, intent=query.intent)
+        asked = f"{query.standalone} ({'; '.join(query.party_lists)})" if query.party_lists else query.standalone
+        composition = state.answerer.compose(asked, passages, focus=query.question, intent=query.intent)
         declined = self._decline(query, composition, state)
         if declined:
             return self._refusal(query, passages, declined, state)
@@ -254,8 +262,15 @@ class Engine:
         quoted_docs = list(dict.fromkeys(s.passage.document_id for s in composition.sentences))
         decision = decide(query, state.index.register, quoted_docs)
         composer = Composer(state.index, state.retriever, passages, state.uncertainties)
-        answer = composer.compose(query, decision, composition.sentences)
+        answer = composer.compose(query, decision, composition.sentences, self._grounds(query))
         return self.verify(answer)
+
+    def _grounds(self, query: Query) -> list[str]:
+        """ "Why was X listed?": the reasons MOFCOM stated for the listings of the parties the question names."""
+        if query.intent not in {"reasons", "history"} or not query.parties:
+            return []
+        register = self.screening().screener.register
+        return list(dict.fromkeys(p.grounds.text for p in register.parties if p.name in query.parties and p.grounds))
 
     def _party_answer(self, query: Query, passages: list[Passage], composition, state) -> Answer | None:
         """ "Is TechInsights listed?": the parties register answers, each hit cited and dated."""
@@ -396,7 +411,8 @@ def _listing_measures(measures_register, parties_register, screenings) -> list:
 
 def _search_text(query: Query) -> str:
     hint = INTENT_SEARCH.get(query.intent) if query.intent_confidence >= 0.5 else None
-    return f"{query.standalone} ({hint})" if hint else query.standalone
+    extra = "; ".join(([hint] if hint else []) + query.party_lists)
+    return f"{query.standalone} ({extra})" if extra else query.standalone
 
 
 def _deltas(text: str) -> Iterator[tuple[str, str]]:

@@ -140,7 +140,8 @@ class Query:
     window: tuple[str, str] | None = None  # (from, to) for "what changed between D1 and D2"
     instruments: list[str] = field(default_factory=list)  # register measure ids or document ids
     items: Items = field(default_factory=Items)
-    parties: list[str] = field(default_factory=list)
+    parties: list[str] = field(default_factory=list)  # listed parties the question names
+    party_lists: list[str] = field(default_factory=list)  # the lists they are on ("Unreliable Entity List")
     destinations: list[str] = field(default_factory=list)
     end_uses: list[str] = field(default_factory=list)
     claim: str | None = None  # "our customer says X": what the user wants confirmed or corrected
