@@ -193,8 +193,9 @@ ANSWER_TYPES = [
 
 # What a sentence answering each intent tends to contain (the intent is learned; see assistant/intent.py).
 INTENT_SHAPES = {
-    "reasons": re.compile(r"\b(because|reasons?|in order to|safeguard\w*|national security|non-proliferation|interests|"
-                          r"said|stated|aims?|purpose|justif\w*|respon\w+ to)\b", re.I),
+    "reasons": re.compile(r"\b(because|reasons?|grounds|motiv\w*|in order to|safeguard\w*|national security|non-proliferation|"
+                          r"interests|said|stated|aim(?:s|ed)?|purpose|justif\w*|respon\w+ to|retaliat\w*|in return|citing|"
+                          r"accus\w*|over (?:its|their) )\b", re.I),
     "history": re.compile(r"\b(19\d\d|200\d|201\d|202[0-3]|WTO|quotas?|earlier|previous\w*|precedent|first time|before)\b", re.I),
     "procedure": re.compile(r"\b(appl(?:y|ies|ication|icant)s?|documents?|certificates?|working days|valid\w*|general licen\w+|"
                             r"submit\w*|review|approv\w+)\b", re.I),

@@ -39,15 +39,17 @@ def phrase_list(names: list[str]) -> str:
 class Composer:
     """Builds the Answer's parts; ``writer`` adds evidence passages and numbers citations."""
 
-    def __init__(self, index, retriever, passages: list[Passage]):
+    def __init__(self, index, retriever, passages: list[Passage], uncertainties=None):
         self.index = index
+        self.uncertainties = uncertainties  # assistant.uncertainty.Uncertainties
         self.citations: list[Citation] = []
         self.writer = StatusWriter(index, retriever, passages, self.citations)
         self.passages = passages
         self.short = {doc_id: title.split(":")[0] for doc_id, title in index.titles.items()}
         self._lists_checked: list[str] = []
 
-    def compose(self, query: Query, decision: Decision, sentences: list[Sentence]) -> Answer:
+    def compose(self, query: Query, decision: Decision, sentences: list[Sentence], leads: list[str] = ()) -> Answer:
+        """``leads``: sentences the register chose for the question (a listing's stated grounds), quoted first."""
         answer = Answer(question=query.question, answer="", refused=False, passages=self.passages, as_of=query.as_of,
                         standalone_question=query.standalone, query=query)  # fmt: skip
         answer.status_lines = [self.status_line(m, decision.statuses[m.id]) for m in decision.measures]
@@ -56,9 +58,17 @@ class Composer:
             answer.status_lines = self.change_lines(decision) + answer.status_lines
         answer.caveats = self.caveats(query, decision, answer.status_lines)
         answer.verdict = self.verdict(query, decision, answer.status_lines, answer.caveats)
-        answer.quotes = self.scope_quotes(query, decision) + self.quotes(query, decision, sentences, answer)
+        answer.quotes = self.lead_quotes(leads) + self.scope_quotes(query, decision) + self.quotes(query, decision, sentences, answer)
         answer.citations = self.citations
         return answer
+
+    def lead_quotes(self, texts) -> list[Quote]:
+        out = []
+        for text in texts:
+            n = self.writer.cite_evidence(text)
+            if n and all(q.citation != n for q in out):
+                out.append(Quote(normalise(text), n))
+        return out
 
     def scope_quotes(self, query: Query, decision: Decision) -> list[Quote]:
         """For "which code / which items" questions on an element: the sentence the register cites for what a measure covers."""
@@ -97,6 +107,7 @@ class Composer:
         if any(not s.hits for s in screenings):
             answer.verdict.outcome = "no_match" if outcome == "not_listed" else outcome
         answer.quotes = self.quotes(query, Decision(), sentences[:2], answer)
+        answer.caveats = self.uncertain(query, [m.document_id for m in measures])
         answer.citations = self.citations
         return answer
 
@@ -119,7 +130,9 @@ class Composer:
             parts.append(f"{len(members)} on China's {list_title} from {human_date(since)} ({status} on {human_date(query.as_of)}): {names}.")
         answer.verdict = Verdict("listing", " ".join(parts), cited, query.as_of)
         answer.quotes = self.quotes(query, Decision(), sentences[:2], answer)
-        answer.caveats = [Caveat("The corpus names only the parties its sources name; it is not a complete official list.", kind="limit")]
+        answer.caveats = self.uncertain(query, [p.document_id for p in parties]) + [
+            Caveat("The corpus names only the parties its sources name; it is not a complete official list.", kind="limit")
+        ]
         answer.citations = self.citations
         return answer
 
@@ -187,7 +200,8 @@ class Composer:
         for status, measures in groups.items():
             line = by_id[measures[0].id]
             names = phrase_list([self.label(m) for m in measures])
-            clauses.append(_clause(status, names, line, len(measures) > 1, decision.statuses[measures[0].id].note))
+            never = all(p["status"] != "in_force" for m in measures for p in m.timeline if p["from"] <= query.as_of)
+            clauses.append(_clause(status, names, line, len(measures) > 1, decision.statuses[measures[0].id].note, never))
             cited += [by_id[m.id].citation for m in measures if by_id[m.id].citation]
         if query.intent == "coverage" and not is_yes_no(query.question):
             return None  # "which code covers Dy oxide?" is answered by the quotes, not by a yes or no
@@ -198,11 +212,35 @@ class Composer:
             opening = "No: such exports are barred or refused in principle." if is_yes_no(query.question) else "Barred."
         body = "; ".join(clauses)
         text = f"{opening} On {day}, {body}."
-        if decision.asked and decision.asked_confirmed is False and decision.asked != "lifted":
+        if decision.asked and decision.asked_confirmed is False and decision.asked not in {"lifted", "not_required"}:
             text += f" {_not_asked(decision.asked, primary, query.as_of)}"
+        text += self._untouched_by_suspension(query, primary, by_id)
         text += self._claim_date(query, decision, cited)
         return Verdict(decision.outcome, _sentence_case(text), list(dict.fromkeys(cited)), query.as_of,
                        [m.id for m in primary])  # fmt: skip
+
+    def _untouched_by_suspension(self, query: Query, primary: list[Measure], by_id: dict) -> str:
+        """ "Since the truce...": a measure in force that the suspension the question names never suspended."""
+        measures = self.index.register.measures
+        suspended_by: dict[str, set[str]] = {}  # suspending document -> measures it had suspended by the as-of date
+        for m in measures.values():
+            for p in m.timeline:
+                if p["status"] == "suspended" and p.get("by") and p["from"] <= query.as_of:
+                    suspended_by.setdefault(p["by"], set()).add(m.id)
+        in_force = [m for m in primary if by_id[m.id].status == "in_force"]
+        named = {measures[i].document_id for i in query.instruments if i in measures} & set(suspended_by)
+        # a suspension that reached another clause of the same instrument ("clause 2 only")
+        named |= {s for s, ids in suspended_by.items()
+                  if any(measures[i].document_id == m.document_id and i != m.id for m in in_force if "#" in m.id for i in ids)}  # fmt: skip
+        out = []
+        for suspender in sorted(named):
+            untouched = [m for m in in_force if m.id not in suspended_by[suspender]]
+            if untouched:
+                plural = len(untouched) > 1
+                names = ("They" if plural else "It") if untouched == in_force else phrase_list([self.label(m) for m in untouched])
+                verb = "were" if plural else "was"
+                out.append(f" {names} {verb} not suspended by {self.short.get(suspender, suspender)} and {'remain' if len(untouched) > 1 else 'remains'} in force.")
+        return "".join(out)
 
     def _claim_date(self, query: Query, decision: Decision, cited: list[int]) -> str:
         """ "Our customer says it has applied since 1 Dec 2025": the status on that date too."""
@@ -227,7 +265,20 @@ class Composer:
         unknown = [line for line in lines if line.status == "unknown" and line.where_to_check]
         for where in dict.fromkeys(line.where_to_check for line in unknown):
             caveats.append(Caveat(f"For anything after the corpus ends, check {where}.", kind="where_to_check"))
-        return caveats
+        return self.uncertain(query, [m.document_id for m in decision.primary]) + caveats
+
+    def uncertain(self, query: Query, documents: list[str]) -> list[Caveat]:
+        """What the corpus says it does not know about what was asked, each point cited."""
+        if self.uncertainties is None:
+            return []
+        named = query_documents(query, self.index)
+        documents = documents + named + [p.document_id for p in self.passages[:3]]
+        out = []
+        for sentence in self.uncertainties.about(query, documents, named):
+            n = self.writer.cite_evidence(sentence)
+            if n:
+                out.append(Caveat(f"Uncertain: {normalise(sentence)}", [n], kind="uncertain"))
+        return out
 
     def _unlisted(self, unlisted: list[str], as_of: str) -> list[Caveat]:
         checked, cited = [], []
@@ -280,6 +331,12 @@ class Composer:
         return out
 
 
+def query_documents(query: Query, index) -> list[str]:
+    """Documents of the instruments the question names."""
+    measures = index.register.measures
+    return [measures[i].document_id for i in query.instruments if i in measures]
+
+
 def _off_topic(text: str, query: Query) -> bool:
     """A sentence about other elements only, when the question names elements."""
     if not query.items.elements:
@@ -297,13 +354,26 @@ def _only_later_dates(text: str, as_of: str) -> bool:
 
 
 def _subject(query: Query) -> str:
+    """What the user ships, in the words of the register: "dysprosium oxide", "SmCo magnets, which contain samarium (Sm),"."""
+    formula = FORMULA.search(query.question)
     if query.items.elements:
-        return phrase_list([element_label(e) for e in query.items.elements])
+        labels = phrase_list([element_label(e) for e in query.items.elements])
+        forms = [f for f in query.items.forms if f not in {"magnet"}]
+        if formula and query.items.products:
+            product = PRODUCT_NAMES.get(query.items.products[0], query.items.products[0])
+            return f"{formula.group(0)} {product}, which contain {labels},"
+        if len(forms) == 1 and len(query.items.elements) == 1:
+            return f"{query.items.elements[0]} {forms[0]}"  # "dysprosium oxide"
+        return labels
     if query.items.control_codes:
         return phrase_list(query.items.control_codes)
     if query.items.products:
         return phrase_list([PRODUCT_NAMES.get(p, p) for p in query.items.products])
     return ""
+
+
+# An alloy or magnet named by its formula, kept as the user wrote it in the verdict's subject.
+FORMULA = re.compile(r"\b(?:SmCo|NdFeB|TbFe|DyFe|TbDyFe|NdPr|Dy2O3|Tb4O7|Sm2O3|Gd2O3)\b", re.I)
 
 
 YES_NO = re.compile(r"^\W*(?:\w+[,:]\s+)?(is|are|was|were|do|does|did|can|could|will|would|has|have|had|should|must|may|might|need)\b", re.I)
@@ -325,9 +395,13 @@ def is_yes_no(question: str) -> bool:
 
 def _opening(decision: Decision, query: Query, subject: str) -> str:
     if decision.asked_confirmed is True:
-        return "Yes, that is right."
+        return "Yes, that is right." if query.claim else "Yes."
+    if decision.asked == "not_required" and decision.asked_confirmed is False and subject:
+        return f"No, that is not right: exports of {subject} still need a MOFCOM export licence."
     if decision.asked_confirmed is False:
         return "No, that is not right." if query.claim else "No."
+    if decision.outcome == "yes" and query.intent == "applicability" and subject:
+        return f"{'Yes: e' if is_yes_no(query.question) else 'E'}xports of {subject} need a MOFCOM export licence."
     if not is_yes_no(query.question):
         return {
             "yes": "In force.", "suspended": "Suspended.", "not_yet_in_force": "Announced, not yet in force.",
@@ -337,19 +411,18 @@ def _opening(decision: Decision, query: Query, subject: str) -> str:
         "yes": "Yes.", "suspended": "Not at present.", "not_yet_in_force": "Not yet.", "no": "No.",
         "unknown": "Unknown.", "partly": "Partly.", "mixed": "Not at present.",
     }.get(decision.outcome, "")  # fmt: skip
-    if decision.outcome == "yes" and query.intent == "applicability" and subject:
-        return f"Yes: exports of {subject} need a MOFCOM export licence."
     return word
 
 
-def _clause(status: str, names: str, line: StatusLine, plural: bool, note: str | None = None) -> str:
+def _clause(status: str, names: str, line: StatusLine, plural: bool, note: str | None = None, never: bool = False) -> str:
     verb = "are" if plural else "is"
     if status == "in_force":
         return f"{names} {verb} in force (since {human_date(line.since)})"
     if status == "suspended":
         by = f" by {line.by_title}" if line.by_title else ""
         until = f", until {human_date(line.until)}" if line.until else ""
-        return f"{names} {verb} suspended (since {human_date(line.since)}{by}{until}), so {'their' if plural else 'its'} licence requirement does not apply for now"
+        before = " before it could take effect" if never else ""
+        return f"{names} {verb} suspended (since {human_date(line.since)}{by}{until}){before}, so {'their' if plural else 'its'} licence requirement does not apply for now"
     if status == "announced":
         return f"{names} {verb} announced but not yet in force ({note or 'not yet effective'})"
     if status == "not_issued":
@@ -364,7 +437,8 @@ def _not_asked(asked: str, primary: list[Measure], as_of: str) -> str:
     if asked == "in_force":
         never = all(p["status"] != "in_force" for m in primary for p in m.timeline if p["from"] <= as_of)
         if never:  # the register records no period in force up to the as-of date
-            return f"{'They' if plural else 'It'} never took effect."
+            recorded = all(m.status_on(as_of).status != "unknown" for m in primary)
+            return f"{'They' if plural else 'It'} never took effect{'' if recorded else ' in the period the corpus records'}."
         return f"{'They are' if plural else 'It is'} not in force on that date."
     word = {"suspended": "suspended", "lifted": "lifted"}[asked]
     return f"{'They were' if plural else 'It was'} not {word} on that date."

@@ -3,7 +3,7 @@
 Which date a question asks for is read in ``assistant/understand.py``.
 
 >>> human_date("2025-11-07")
-'7 Nov 2025'
+'7 November 2025'
 """
 
 from __future__ import annotations
@@ -39,7 +39,16 @@ def parse_as_of(value: str | None, today: str | None = None) -> str:
 
 
 def human_date(iso: str | None) -> str:
+    """'2025-11-20' -> '20 November 2025', the corpus's own way of writing a date."""
     if not iso:
         return ""
     d = dt.date.fromisoformat(iso)
-    return f"{d.day} {d.strftime('%b')} {d.year}"
+    return f"{d.day} {d.strftime('%B')} {d.year}"
+
+
+def display_date(value) -> str:
+    """human_date for renderers: anything that is not an ISO date is shown as it is."""
+    try:
+        return human_date(str(value)) if value else ""
+    except ValueError:
+        return str(value)

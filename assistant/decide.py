@@ -28,6 +28,12 @@ ASKED_STATUS = {
     "in_force": re.compile(r"\b(in force|in effect|appl(?:y|ies|ied)|effective|valid|took effect|take effect|enforced|active)\b", re.I),
 }
 IN_FORCE_LIKE = {"in_force"}
+# A claim that no licence is needed (any more): checked against the measures in force.
+NOT_REQUIRED = re.compile(
+    r"\b(?:no (?:export |dual-use )?licen[cs]es?\b|need(?:s|ed)? no\b|(?:do|does|did)(?: not|n'?t) need|not (?:be )?(?:needed|required)|"
+    r"no longer (?:need\w*|required|controlled|covered|apply|applies)|licen[cs]e-free|(?:are|is) (?:now )?exempt|not controlled any ?more)",
+    re.I,
+)
 
 
 @dataclass
@@ -152,12 +158,22 @@ def _outcome(decision: Decision, query: Query) -> None:
         decision.outcome = "mixed"
     text = query.claim or query.question
     decision.asked = asked_status(text)
-    if decision.asked:
+    if query.claim and NOT_REQUIRED.search(query.claim):  # "...need no licence any more, right?"
+        decision.asked = "not_required"
+    if decision.asked == "not_required":
+        actual = {decision.statuses[m.id].status for m in primary}
+        decision.asked_confirmed = False if "in_force" in actual else (None if actual & {"unknown", "announced"} else True)
+    elif decision.asked:
         actual = {decision.statuses[m.id].status for m in primary}
         if decision.asked == "lifted":
             decision.asked_confirmed = False if actual & {"in_force", "suspended", "announced"} else None
         else:
-            decision.asked_confirmed = decision.asked in actual and len(actual) == 1
+            confirmed = decision.asked in actual and len(actual) == 1
+            # "unknown" neither confirms nor denies: the corpus has nothing for that date
+            never = decision.asked == "in_force" and all(
+                p["status"] != "in_force" for m in primary for p in m.timeline if p["from"] <= query.as_of
+            )  # "did it ever take effect?": not in any period the corpus records
+            decision.asked_confirmed = None if not confirmed and "unknown" in actual and not never else confirmed
 
 
 STRENGTH = ["in_force", "announced", "unknown", "suspended", "not_issued", "lapsed", "repealed"]

@@ -36,6 +36,8 @@ from assistant.scope import acronyms_of, has_anchor, missing_amount, missing_par
 from assistant.screening import Screener, candidate_names, listed_parties, party_names_in
 from assistant.status import StatusWriter
 from assistant.textinput import clean_question
+from assistant.uncertainty import SECTION as UNCERTAIN_SECTION
+from assistant.uncertainty import Uncertainties
 from assistant.understand import Understanding
 
 REFUSAL = "The corpus does not cover this question, so Lodestone cannot answer it with a cited source."
@@ -59,6 +61,7 @@ class OpenState:
     answerer: ExtractiveAnswerer
     understanding: Understanding
     acronyms: set[str]
+    uncertainties: Uncertainties | None = None
 
 
 class Engine:
@@ -99,7 +102,8 @@ class Engine:
 
         understanding = Understanding(index.register, load_intent_model(self.settings.index_dir, embedder), embedder)
         acronyms = index.acronyms if index.acronyms is not None else acronyms_of([r["text"] for r in index.chunks.values()])
-        return OpenState(index, retriever, answerer, understanding, acronyms)
+        uncertainties = Uncertainties(index.chunks.in_section(UNCERTAIN_SECTION), vocabulary)
+        return OpenState(index, retriever, answerer, understanding, acronyms, uncertainties)
 
     def _live_moved(self) -> bool:
         from assistant.store import live_generation
@@ -172,6 +176,7 @@ class Engine:
             condensed = self.generator.condense(question, history)
             if condensed:
                 query.standalone = condensed
+        self._named_parties(query)
         t0 = time.perf_counter()
         passages = state.retriever.retrieve(_search_text(query), k)
         self._with_scope_passages(query, passages, state)
@@ -238,8 +243,15 @@ class Engine:
             writer.passage_with(evidence)
 
     # -- the extractive answer --------------------------------------------
+    def _named_parties(self, query: Query) -> None:
+        """Listed parties the question names, and their lists: "why was Halifax sanctioned?" is about the UEL additions."""
+        register = self.screening().screener.register
+        query.parties = party_names_in(query.standalone, register)
+        query.party_lists = list(dict.fromkeys(p.list_title for p in register.parties if p.name in query.parties))
+
     def _extractive(self, query: Query, passages: list[Passage], state) -> Answer:
-        composition = state.answerer.compose(query.standalone, passages, focus=query.question, intent=query.intent)
+        asked = f"{query.standalone} ({'; '.join(query.party_lists)})" if query.party_lists else query.standalone
+        composition = state.answerer.compose(asked, passages, focus=query.question, intent=query.intent)
         declined = self._decline(query, composition, state)
         if declined:
             return self._refusal(query, passages, declined, state)
@@ -250,8 +262,16 @@ class Engine:
                 return answer
         quoted_docs = list(dict.fromkeys(s.passage.document_id for s in composition.sentences))
         decision = decide(query, state.index.register, quoted_docs)
-        answer = Composer(state.index, state.retriever, passages).compose(query, decision, composition.sentences)
+        composer = Composer(state.index, state.retriever, passages, state.uncertainties)
+        answer = composer.compose(query, decision, composition.sentences, self._grounds(query))
         return self.verify(answer)
+
+    def _grounds(self, query: Query) -> list[str]:
+        """ "Why was X listed?": the reasons MOFCOM stated for the listings of the parties the question names."""
+        if query.intent not in {"reasons", "history"} or not query.parties:
+            return []
+        register = self.screening().screener.register
+        return list(dict.fromkeys(p.grounds.text for p in register.parties if p.name in query.parties and p.grounds))
 
     def _party_answer(self, query: Query, passages: list[Passage], composition, state) -> Answer | None:
         """ "Is TechInsights listed?": the parties register answers, each hit cited and dated."""
@@ -264,10 +284,10 @@ class Engine:
             listed = listed_parties(register, query)
             if not listed:
                 return None
-            composer = Composer(state.index, state.retriever, passages)
+            composer = Composer(state.index, state.retriever, passages, state.uncertainties)
             return self.verify(composer.compose_listing(query, listed, composition.sentences))
         screenings = [service.screen(name, query.as_of, "chat", None) for name in names[:3]]
-        composer = Composer(state.index, state.retriever, passages)
+        composer = Composer(state.index, state.retriever, passages, state.uncertainties)
         measures = _listing_measures(state.index.register, register, screenings)
         return self.verify(composer.compose_party(query, screenings, composition.sentences, measures))
 
@@ -392,7 +412,8 @@ def _listing_measures(measures_register, parties_register, screenings) -> list:
 
 def _search_text(query: Query) -> str:
     hint = INTENT_SEARCH.get(query.intent) if query.intent_confidence >= 0.5 else None
-    return f"{query.standalone} ({hint})" if hint else query.standalone
+    extra = "; ".join(([hint] if hint else []) + query.party_lists)
+    return f"{query.standalone} ({extra})" if extra else query.standalone
 
 
 def _deltas(text: str) -> Iterator[tuple[str, str]]:

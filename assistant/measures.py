@@ -2,7 +2,7 @@
 per document, and how a status on a date is said in words.
 
 >>> status_phrase(Status("suspended", "2025-11-07", "2026-11-10", "mofcom-gac-2025-70"), {"mofcom-gac-2025-70": "Ann. 70"})
-'suspended since 7 Nov 2025 by Ann. 70, until 10 Nov 2026'
+'suspended since 7 November 2025 by Ann. 70, until 10 November 2026'
 """
 
 from __future__ import annotations

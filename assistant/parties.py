@@ -83,6 +83,7 @@ class Listing(BaseModel):
 
     list: Literal["unreliable_entity_list", "export_control_list", "watch_list"]
     meaning: str = Field(min_length=1)  # a body sentence saying what the listing means
+    grounds: str | None = None  # a body sentence giving the reasons MOFCOM stated for the listing
     timeline: list[Period] = Field(min_length=1)
     entities: list[Entity] = Field(min_length=1)
 
@@ -112,6 +113,7 @@ class Party(BaseModel):
     published: str | None = None
     issuer: str | None = None
     meaning: Quoted
+    grounds: Quoted | None = None
     timeline: list[Period]
     evidence: list[Quoted] = []  # one per period, same order
 
@@ -211,6 +213,7 @@ def parties_of(doc: Document) -> list[Party]:
     for i, entry in enumerate(raw):
         listing = _validate(Listing, entry, doc.path, f"parties[{i}]")
         meaning = flat.find(listing.meaning, doc.path, f"parties[{i}].meaning")
+        grounds = flat.find(listing.grounds, doc.path, f"parties[{i}].grounds") if listing.grounds else None
         evidence = []
         for j, period in enumerate(listing.timeline):
             where = f"parties[{i}].timeline[{j}]"
@@ -230,7 +233,7 @@ def parties_of(doc: Document) -> list[Party]:
                     scope=entity.scope, wording=entity.wording, list=listing.list, document_id=doc.id, document=doc.path,
                     title=doc.title, url=doc.url, published=doc.published,
                     issuer=doc.meta.get("issuer") or doc.meta.get("publisher"),
-                    meaning=meaning, timeline=listing.timeline, evidence=evidence,
+                    meaning=meaning, grounds=grounds, timeline=listing.timeline, evidence=evidence,
                 )  # fmt: skip
             )
     return parties

@@ -202,9 +202,24 @@ def _misspelt_elements(lowered: str) -> list[str]:
 
     found = []
     for word in re.findall(r"[a-z]{6,}", lowered):
-        if word not in ELEMENTS:
-            found += difflib.get_close_matches(word, list(ELEMENTS), n=1, cutoff=0.8)
+        if word not in ELEMENTS:  # a slip keeps the length: "german" and "germany" are not germanium
+            close = difflib.get_close_matches(word, list(ELEMENTS), n=1, cutoff=0.85)
+            found += [name for name in close if abs(len(name) - len(word)) <= 1]
     return found
+
+
+_PLAIN_SYMBOLS = "|".join(sorted(v for v in ELEMENTS.values() if v and v not in AMBIGUOUS_SYMBOLS))
+
+
+def _listed_with_symbol(symbol: str, text: str) -> bool:
+    """An ambiguous symbol in a list with an unambiguous one: "Lu and Sc", "Sc, Dy"."""
+    join = r"\s*(?:,|/|&|\band\b|\bor\b)\s*"
+    return bool(
+        re.search(
+            rf"\b(?:{_PLAIN_SYMBOLS})(?:{join}[A-Z][a-z]?)*{join}{symbol}\b|\b{symbol}(?:{join}[A-Z][a-z]?)*{join}(?:{_PLAIN_SYMBOLS})\b",
+            text,
+        )
+    )
 
 
 def _symbol_named(symbol: str, text: str) -> bool:
@@ -215,9 +230,11 @@ def _symbol_named(symbol: str, text: str) -> bool:
     if re.search(rf"(?<![\w-]){symbol}(?=\s*/\s*[A-Z][a-z]?\b)|(?<=\b[A-Z][a-z]/){symbol}(?![\w])", text):  # "Ga/Ge", "Dy/Tb"
         return True
     if symbol in AMBIGUOUS_SYMBOLS:
+        if _listed_with_symbol(symbol, text):  # "Lu and Sc products", "Dy, Tb or Ho"
+            return True
         forms = "|".join(FORMS)
         return bool(
             re.search(rf"\b{symbol}(?:-\w+)?\s+(?:{forms})s?\b|\({symbol}\)", text)
-            or re.search(rf"\b(?:ship|export|send|sell|supply|buy|import|move)\w*\s+{symbol}\b(?!-)", text, re.I)
+            or re.search(rf"\b(?i:ship|export|send|sell|supply|buy|import|move)\w*\s+{symbol}\b(?!-)", text)
         )
     return bool(re.search(rf"(?<![\w-]){symbol}(?![\w])", text))

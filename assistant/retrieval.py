@@ -75,7 +75,7 @@ class HybridRetriever:
 
 
 def passage_from_row(chunk_id: str, row: dict, score: float, rank: int, dense: float = 0.0) -> Passage:
-    """A Passage from a row of chunks.jsonl."""
+    """A Passage from a row of the chunk store."""
     return Passage(
         chunk_id=chunk_id,
         document_id=row["document_id"],

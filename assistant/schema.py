@@ -140,7 +140,8 @@ class Query:
     window: tuple[str, str] | None = None  # (from, to) for "what changed between D1 and D2"
     instruments: list[str] = field(default_factory=list)  # register measure ids or document ids
     items: Items = field(default_factory=Items)
-    parties: list[str] = field(default_factory=list)
+    parties: list[str] = field(default_factory=list)  # listed parties the question names
+    party_lists: list[str] = field(default_factory=list)  # the lists they are on ("Unreliable Entity List")
     destinations: list[str] = field(default_factory=list)
     end_uses: list[str] = field(default_factory=list)
     claim: str | None = None  # "our customer says X": what the user wants confirmed or corrected
@@ -158,7 +159,7 @@ class StatusLine:
     measure_id: str
     title: str  # human title of the measure
     status: str  # announced | in_force | suspended | lapsed | repealed | not_issued | unknown
-    phrase: str  # plain words: "suspended since 7 Nov 2025 by Ann. 70, until 10 Nov 2026"
+    phrase: str  # plain words: "suspended since 7 November 2025 by Ann. 70, until 10 November 2026"
     since: str | None = None
     until: str | None = None
     by: str | None = None  # id of the instrument that set this status

@@ -392,7 +392,8 @@ def party_names_in(text: str, register) -> list[str]:
     for party in register.parties:
         for name in [party.name, *party.aliases]:
             key = normalise(name)
-            if len(key) >= 4 and f" {key} " in lowered:
+            acronym = len(name) >= 2 and name.isupper() and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)
+            if (len(key) >= 4 and f" {key} " in lowered) or acronym:  # "TDK", "IHI": as written, in capitals
                 found.append(party.name)
                 break
     return list(dict.fromkeys(found))

@@ -33,7 +33,7 @@ from assistant.dates import DAY_MONTH_YEAR, ISO, MONTH_DAY_YEAR, NOW, _month
 from assistant.errors import QuestionInvalid
 from assistant.keyword import announcement_numbers
 from assistant.language import detect, english_gist
-from assistant.register import FORMS, Register, items_in
+from assistant.register import ELEMENTS, FORMS, Register, items_in
 from assistant.schema import DateMention, Items, Query, Turn
 from assistant.textinput import clean_question
 
@@ -47,7 +47,7 @@ EVENT_BEFORE = re.compile(
     r"\b(since|from|after|before|until|till|between|through|added|issued|announced|published|imposed|introduced|"
     r"adopted|signed|released|dated|lifted|expired?|ended|started|began|changed|listed|designated|effective|"
     r"took effect|take effect|came into force|come into force|applied|applies|apply|check|checked|truce|deal|"
-    r"meeting|summit|announcement|notice|of)\b(?:\W+\w+){0,2}\W*$",
+    r"meeting|summit|announcement|notice)\b(?:\W+\w+){0,2}\W*$|\bof\W*$",  # "the notice of 9 October", not "out of China on"
     re.I,
 )
 AS_OF_BEFORE = re.compile(r"\b(as of|as at|status on|situation on|position on)\W*$", re.I)
@@ -167,18 +167,19 @@ def _claim_start(question: str, claim: re.Match) -> int:
 
 # -- what the question names ---------------------------------------------------
 
+# Countries, with the big cities and regions users name instead ("our Osaka customer").
 COUNTRIES = {
-    "United States": r"US|U\.S\.A?\.?|USA|United States|America|American",
-    "Japan": r"Japan|Japanese",
-    "Germany": r"Germany|German",
-    "Netherlands": r"Netherlands|Dutch|Holland",
-    "South Korea": r"Korea|Korean|South Korea",
+    "United States": r"US|U\.S\.A?\.?|USA|United States|America|American|Ohio|Texas|California|Michigan|Arizona|Detroit|Chicago|New York",
+    "Japan": r"Japan|Japanese|Tokyo|Osaka|Nagoya|Yokohama|Kyoto|Kobe",
+    "Germany": r"Germany|German|Munich|Stuttgart|Berlin|Hamburg|Frankfurt|Wolfsburg",
+    "Netherlands": r"Netherlands|Dutch|Holland|Rotterdam|Amsterdam|Eindhoven",
+    "South Korea": r"Korea|Korean|South Korea|Seoul|Busan port|Incheon|Ulsan",
     "India": r"India|Indian",
     "Vietnam": r"Vietnam|Viet Nam|Vietnamese",
     "Taiwan": r"Taiwan|Taiwanese",
-    "France": r"France|French",
-    "Italy": r"Italy|Italian",
-    "United Kingdom": r"UK|U\.K\.|United Kingdom|Britain|British",
+    "France": r"France|French|Paris|Lyon|Toulouse",
+    "Italy": r"Italy|Italian|Milan|Turin",
+    "United Kingdom": r"UK|U\.K\.|United Kingdom|Britain|British|England|Scotland|London",
     "European Union": r"EU|European Union|Europe|European",
     "Mexico": r"Mexico|Mexican",
     "Canada": r"Canada|Canadian",
@@ -249,12 +250,54 @@ def instruments(text: str, register: Register, reference: str) -> list[str]:
     for match in USUAL_NAME.finditer(text):
         month = _month(match.group(1))
         year = int(match.group(2)) if match.group(2) else None
+        found: list[tuple[int, str]] = []
         for m in register.measures.values():
             issued = dt.date.fromisoformat(m.timeline[0]["from"])
             of_that_year = str(issued.year) in (m.number or "")  # a clause added later to an older instrument is not it
             if issued.month == month and (year is None or issued.year == year) and issued.isoformat() <= reference and of_that_year:
-                ids.append(m.id)
+                found.append((issued.year, m.id))
+        latest = max((y for y, _ in found), default=None)  # "the October package" with no year: the latest October
+        ids += [i for y, i in found if y == latest]
+    if not ids:
+        ids += described_instrument(text, register)
     return list(dict.fromkeys(ids))
+
+
+# Words of an instrument's title that say what it is; its number, issuer and the elements it lists are read elsewhere.
+GENERIC_TITLE_WORD = 4  # a word in this many titles or more ("export", "controls") names no instrument
+_TITLE_NOISE = {"mofcom", "gac", "most", "announc", "number", "no", "state", "council", "order", "peopl", "republ", "china"}
+
+
+def described_instrument(text: str, register: Register) -> list[str]:
+    """ "the 2023 technology export catalogue": the instrument whose title words the question uses most distinctively.
+
+    A title word shared by many titles counts little (1 / the number of titles that have it); two title words that
+    few titles share must be used, and one instrument must score above every other.
+    """
+    from assistant.answer import terms
+
+    titles = {m.id: _title_words(m.title) for m in register.measures.values() if "#" not in m.id}
+    df: dict[str, int] = {}
+    for words in titles.values():
+        for w in words:
+            df[w] = df.get(w, 0) + 1
+    asked = set(terms(text))
+    scores = []
+    for measure_id, words in titles.items():
+        used = words & asked
+        if sum(1 for w in used if df[w] < GENERIC_TITLE_WORD) >= 2:
+            scores.append((sum(1 / df[w] for w in used), measure_id))
+    scores.sort(reverse=True)
+    if scores and scores[0][0] >= 1.0 and (len(scores) == 1 or scores[0][0] > scores[1][0]):
+        return [scores[0][1]]
+    return []
+
+
+def _title_words(title: str) -> set[str]:
+    from assistant.answer import terms
+
+    element_stems = {t for e in ELEMENTS for t in terms(e)}
+    return {t for t in terms(title) if t not in _TITLE_NOISE and t not in element_stems and not re.fullmatch(r"\d{1,3}|ann\d+", t)}
 
 
 def _number_year_given(text: str, number: str) -> bool:

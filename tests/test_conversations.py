@@ -23,7 +23,7 @@ def answer(question: str, text: str = "It is listed. [1]", as_of: str = "2025-11
         as_of=as_of,
         query=Query(question, question, as_of=as_of, as_of_source="question", instruments=["a"]),
         verdict=Verdict("yes", "Holmium is controlled.", [1], as_of),
-        status_lines=[StatusLine("a", "Holmium controls", "suspended", "suspended since 7 Nov 2025")],
+        status_lines=[StatusLine("a", "Holmium controls", "suspended", "suspended since 7 November 2025")],
     )
 
 

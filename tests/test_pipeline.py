@@ -59,7 +59,7 @@ def test_a_claim_is_corrected_in_the_first_sentence(engine):
     assert answer.query.as_of == "2026-11-24"  # the claim's date is what the question talks about
     assert answer.verdict.outcome in {"unknown", "suspended"}
     assert answer.answer.startswith("**No, that is not right.")
-    assert "1 Dec 2025" in answer.verdict.text and "suspended" in answer.verdict.text
+    assert "1 December 2025" in answer.verdict.text and "suspended" in answer.verdict.text
 
 
 def test_a_status_question_on_a_usual_name_says_it_was_not_suspended(engine):
@@ -69,7 +69,7 @@ def test_a_status_question_on_a_usual_name_says_it_was_not_suspended(engine):
 
 
 def test_changes_between_two_dates_are_answered_from_the_register(engine):
-    answer = engine.ask("what changed between 1 Oct and 1 Dec 2025?")
+    answer = engine.ask("what changed between 1 Oct and 1 December 2025?")
     assert answer.verdict.outcome == "changes"
     days = [s.since for s in answer.status_lines if s.phrase[:1].isdigit()]
     assert days == sorted(days) and all("2025-10-01" <= d <= "2025-12-01" for d in days)
@@ -116,8 +116,8 @@ def test_legitimate_look_alikes_are_answered(engine, question):
 def _answer() -> Answer:
     return Answer(
         question="Is holmium controlled?", answer="(this text is never read back)", refused=False, as_of="2025-11-20",
-        verdict=Verdict("suspended", "Not at present. On 20 Nov 2025, No. 57 is suspended.", [1]),
-        status_lines=[StatusLine("mofcom-gac-2025-57", "No. 57", "suspended", "suspended since 7 Nov 2025", citation=1)],
+        verdict=Verdict("suspended", "Not at present. On 20 November 2025, No. 57 is suspended.", [1]),
+        status_lines=[StatusLine("mofcom-gac-2025-57", "No. 57", "suspended", "suspended since 7 November 2025", citation=1)],
         quotes=[Quote("Announcement No. 70 of 2025 suspended it.", 2)],
         caveats=[Caveat("For anything newer, check MOFCOM.", kind="where_to_check")],
     )  # fmt: skip
@@ -130,9 +130,9 @@ def test_every_renderer_draws_the_same_parts_from_data():
     from assistant.slack.blocks import answer_blocks
 
     blocks = str(answer_blocks(answer))
-    for part in ("Not at present", "suspended since 7 Nov 2025", "Announcement No. 70 of 2025 suspended it"):
+    for part in ("Not at present", "suspended since 7 November 2025", "Announcement No. 70 of 2025 suspended it"):
         assert part in text and part in blocks
-    assert lines[0].startswith("**Not at present") and "suspended since 7 Nov 2025" in lines[1]
+    assert lines[0].startswith("**Not at present") and "suspended since 7 November 2025" in lines[1]
     assert "never read back" not in text + blocks
     assert text.index("Not at present") < text.index("Status on") < text.index("Announcement No. 70")
 

@@ -24,7 +24,7 @@ def test_holmium_before_it_took_effect_is_announced_not_in_force(engine):
     m = _status(answer, "mofcom-gac-2025-57")
     assert m.status == "announced"
     _cited(answer, m)
-    assert "not yet in force" in answer.answer and "8 Nov 2025" in answer.answer
+    assert "not yet in force" in answer.answer and "8 November 2025" in answer.answer
 
 
 def test_holmium_after_ann_70_is_suspended(engine):
@@ -33,7 +33,7 @@ def test_holmium_after_ann_70_is_suspended(engine):
     assert (m.status, m.by, m.until) == ("suspended", "mofcom-gac-2025-70", "2026-11-10")
     _cited(answer, m)
     line = next(line for line in answer.answer.split("\n") if line.startswith("- ") and "No. 57 of 2025" in line)
-    assert "suspended since 7 Nov 2025" in line and "in force" not in line
+    assert "suspended since 7 November 2025" in line and "in force" not in line
 
 
 def test_the_value_rule_in_december_2025_is_suspended(engine):

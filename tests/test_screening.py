@@ -143,7 +143,7 @@ def test_no_match_is_never_a_silent_clear(screener):
     assert screening.outcome == "none" and screening.hits == []
     assert screening.lists_checked == ["export_control_list", "unreliable_entity_list", "watch_list"]
     assert screening.corpus_date == "2026-11-24"
-    for words in ("Unreliable Entity List", "watch list", "up to 24 Nov 2026", "not a complete official list", "www.mofcom.gov.cn"):
+    for words in ("Unreliable Entity List", "watch list", "up to 24 November 2026", "not a complete official list", "www.mofcom.gov.cn"):
         assert words in screening.note
 
 

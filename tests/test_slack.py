@@ -585,7 +585,7 @@ def long_answer(citations: int = 150, paragraphs: int = 120) -> Answer:
         for i in range(paragraphs)
     ]
     body.append("word " * 1500)  # one paragraph longer than a section
-    text = "**Status on 24 Nov 2026**\n- Measure A: suspended since 7 Nov 2025 [1]\n\n" + "\n\n".join(body)
+    text = "**Status on 24 November 2026**\n- Measure A: suspended since 7 November 2025 [1]\n\n" + "\n\n".join(body)
     cited = [
         Citation(
             n=n,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from assistant.schema import Answer, Caveat, Citation, Query, Quote, StatusLine, Verdict
 from assistant.slack import blocks
 
-MARKDOWN = "MARKDOWN TEXT **Status on 1 Jan 2020**\n- Something else: in force [9]"
+MARKDOWN = "MARKDOWN TEXT **Status on 1 January 2020**\n- Something else: in force [9]"
 
 
 def cited(n: int) -> Citation:
@@ -30,14 +30,14 @@ def typed_answer(**changes) -> Answer:
         refused=False,
         as_of="2026-11-24",
         citations=[cited(1), cited(2), cited(3)],
-        verdict=Verdict("yes", "Yes: holmium is controlled on 24 Nov 2026 under No. 18 of 2025.", [1], "2026-11-24"),
+        verdict=Verdict("yes", "Yes: holmium is controlled on 24 November 2026 under No. 18 of 2025.", [1], "2026-11-24"),
         status_lines=[
-            StatusLine("mofcom-2025-18", "No. 18 of 2025", "in_force", "in force since 4 Apr 2025", citation=1),
+            StatusLine("mofcom-2025-18", "No. 18 of 2025", "in_force", "in force since 4 April 2025", citation=1),
             StatusLine(
                 "mofcom-2025-61",
                 "No. 61 of 2025",
                 "suspended",
-                "suspended since 10 Nov 2025 <until> 10 Nov 2026",
+                "suspended since 10 November 2025 <until> 10 November 2026",
                 citation=2,
                 where_to_check="MOFCOM's announcements",
             ),
@@ -67,14 +67,14 @@ def texts(drawn: list[dict]) -> list[str]:
 def test_verdict_opens_in_its_own_section_then_status_quotes_caveats_sources():
     drawn = texts(blocks.answer_blocks(typed_answer()))
 
-    assert drawn[0] == "*Yes: holmium is controlled on 24 Nov 2026 under No. 18 of 2025.* [1]"
+    assert drawn[0] == "*Yes: holmium is controlled on 24 November 2026 under No. 18 of 2025.* [1]"
     status = drawn[1]
-    assert status.startswith("*Status on 24 Nov 2026*\n• No. 18 of 2025: in force since 4 Apr 2025 [1]")
-    assert "• No. 61 of 2025: suspended since 10 Nov 2025 &lt;until&gt; 10 Nov 2026 [2]" in status
+    assert status.startswith("*Status on 24 November 2026*\n• No. 18 of 2025: in force since 4 April 2025 [1]")
+    assert "• No. 61 of 2025: suspended since 10 November 2025 &lt;until&gt; 10 November 2026 [2]" in status
     assert "_Check: MOFCOM's announcements_" in status
     assert drawn[2] == ">Holmium &amp; its oxides are listed. [1]\n>From 2027 the list grows. [3] _(speaks of a later period)_"
     assert drawn[3] == "⚠️ NdFeB magnets containing Dy are still listed. [2]\n🔎 The catch-all rule may apply."
-    assert drawn[4].startswith("Answer as of 24 Nov 2026.")
+    assert drawn[4].startswith("Answer as of 24 November 2026.")
     assert drawn[5] == "*Sources (3)*" and drawn[6].startswith("*[1]* <https://example.org/1|Announcement 1 of 2025>")
 
 
@@ -91,7 +91,7 @@ def test_each_part_alone_is_drawn_without_empty_sections():
     only_status = typed_answer(verdict=None, quotes=[], caveats=[])
     drawn = blocks.answer_blocks(only_status)
 
-    assert drawn[0]["text"]["text"].startswith("*Status on 24 Nov 2026*")
+    assert drawn[0]["text"]["text"].startswith("*Status on 24 November 2026*")
     assert all(b["text"]["text"].strip() for b in drawn if b["type"] == "section")
 
 
@@ -106,7 +106,7 @@ def test_an_answer_without_typed_parts_is_drawn_from_its_text():
     drawn = texts(blocks.answer_blocks(refusal))
 
     assert drawn[0] == "Lodestone does not *predict* prices."
-    assert drawn[1] == "Answer as of 24 Nov 2026. "  # no "quotes are verified" line on a refusal
+    assert drawn[1] == "Answer as of 24 November 2026. "  # no "quotes are verified" line on a refusal
     assert blocks.fallback_text(refusal) == "Lodestone does not predict prices."
 
 
@@ -122,7 +122,7 @@ def test_understood_as_shows_a_date_read_from_the_question():
 
     drawn = texts(blocks.answer_blocks(answer))
 
-    assert drawn[1] == "Understood as: as of 15 Dec 2025 (from the question); about No. 18 of 2025"
+    assert drawn[1] == "Understood as: as of 15 December 2025 (from the question); about No. 18 of 2025"
     same_date = texts(blocks.answer_blocks(answer, set_as_of="2025-12-15"))
     assert same_date[1] == "Understood as: about No. 18 of 2025"  # the person set that date: not repeated
 

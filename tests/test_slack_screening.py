@@ -85,7 +85,7 @@ def test_a_file_on_another_host_is_not_fetched(bot, standin):
 
 # -- Block Kit of hand-built screenings -------------------------------------------------------
 def hit(**changes) -> PartyHit:
-    evidence = Citation(1, "corpus/uel.md", "Unreliable Entity List", "TechInsights was added on 9 Oct 2025.", 0, 9,
+    evidence = Citation(1, "corpus/uel.md", "Unreliable Entity List", "TechInsights was added on 9 October 2025.", 0, 9,
                         None, "2025-10-09", 0)  # fmt: skip
     values = dict(party_id="techinsights", name="TechInsights Inc.", matched="TechInsights", score=100.0,
                   match="exact", reason="same words as name 'TechInsights Inc.'", list="unreliable_entity_list",
@@ -99,19 +99,21 @@ def test_a_hit_shows_list_status_meaning_and_evidence():
 
     text = all_text(screening_blocks(screening))
 
-    assert "*TechInsights Inc.* (Canada) · Unreliable Entity List: listed since 9 Oct 2025 [1]" in text
+    assert "*TechInsights Inc.* (Canada) · Unreliable Entity List: listed since 9 October 2025 [1]" in text
     assert "exact match, score 100" in text and "_Import and export activities" in text
-    assert ">TechInsights was added on 9 Oct 2025. — [1] Unreliable Entity List" in text
+    assert ">TechInsights was added on 9 October 2025. — [1] Unreliable Entity List" in text
 
 
 def test_an_unknown_status_says_where_to_check():
-    unknown = hit(status="unknown", note="Nothing in the corpus after 7 Nov 2025: check MOFCOM.")
+    unknown = hit(status="unknown", note="Nothing in the corpus after 7 November 2025: check MOFCOM.")
     screening = Screening("x", "2026-11-24", "exact", [unknown], ["unreliable_entity_list"], "2026-06-22",
                           note="The corpus does not know the current status.")  # fmt: skip
 
     text = all_text(screening_blocks(screening))
 
-    assert "status unknown" in text and "🔎 Nothing in the corpus after 7 Nov 2025" in text and "⚠️ The corpus" in text
+    assert (
+        "status unknown" in text and "🔎 Nothing in the corpus after 7 November 2025" in text and "⚠️ The corpus" in text
+    )
 
 
 def test_a_batch_summary_counts_and_lists_the_matches():

@@ -27,9 +27,9 @@ def typed() -> Answer:
                         "https://www.mofcom.gov.cn/a/b", "2026-11-24", 1, "ann-57", "MOFCOM and GAC")
     return Answer(
         "Is holmium controlled?", "**Status** ...", False, [citation], as_of="2025-11-20",
-        verdict=Verdict("suspended", "Holmium's controls are suspended as of 20 Nov 2025.", [1]),
+        verdict=Verdict("suspended", "Holmium's controls are suspended as of 20 November 2025.", [1]),
         status_lines=[
-            StatusLine("ann-57", "Announcement No. 57 of 2025", "suspended", "suspended since 7 Nov 2025", citation=1),
+            StatusLine("ann-57", "Announcement No. 57 of 2025", "suspended", "suspended since 7 November 2025", citation=1),
             StatusLine("ann-61", "Announcement No. 61 of 2025", "unknown", "", since="2026-11-10"),
         ],
     )
@@ -38,13 +38,13 @@ def typed() -> Answer:
 def test_verdict_status_and_sources_are_drawn_without_markdown_or_paths():
     text = drawn(typed())
     assert "Holmium's controls are suspended" in text and "[1]" in text
-    assert "unknown after 10 Nov 2026 (nothing later in the corpus)" in text.replace("\n", " ").replace("  ", " ")
-    assert "[1] Announcement No. 57 of 2025 (MOFCOM and GAC, 24 Nov 2026, mofcom.gov.cn)" in " ".join(text.split())
+    assert "unknown after 10 November 2026 (nothing later in the corpus)" in text.replace("\n", " ").replace("  ", " ")
+    assert "[1] Announcement No. 57 of 2025 (MOFCOM and GAC, 24 November 2026, mofcom.gov.cn)" in " ".join(text.split())
     assert "**" not in text and "corpus/" not in text
 
 
 def test_text_answers_lose_their_markdown_and_wrap_between_words():
-    answer = Answer("q", "**Status on 20 Nov 2025** holmium and dysprosium are both listed under the 2025 controls.", False,
+    answer = Answer("q", "**Status on 20 November 2025** holmium and dysprosium are both listed under the 2025 controls.", False,
                     as_of="2025-11-20")
     lines = drawn(answer, sources=False, width=30).splitlines()
     assert "**" not in "".join(lines) and all(len(line) <= 30 for line in lines)
@@ -75,5 +75,5 @@ def test_chat_commands_new_date_and_sources(env):
     assert result.exit_code == 0, result.output
     out = result.output
     assert "dates are YYYY-MM-DD, got '20/11/2025'" in out and "(answers are now as of 2025-10-20)" in out
-    assert "announced" in out and "As of 20 Oct 2025" in out
+    assert "announced" in out and "As of 20 October 2025" in out
     assert "Sources" in out and "(new conversation)" in out and "(no sources yet" in out

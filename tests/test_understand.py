@@ -30,7 +30,7 @@ def test_the_as_of_date_is_kept_apart_from_the_dates_a_question_talks_about(ques
 
 
 def test_a_window_is_read_from_two_dates_and_from_since_my_last_check():
-    assert read_dates("what moved between 2 Nov and 20 Dec 2025?", "2026-11-24").window == ("2025-11-02", "2025-12-20")
+    assert read_dates("what moved between 2 Nov and 20 December 2025?", "2026-11-24").window == ("2025-11-02", "2025-12-20")
     assert read_dates("anything new since our last review on 1 May 2026?", "2026-11-24").window == ("2026-05-01", "2026-11-24")
 
 

@@ -122,7 +122,7 @@ def test_streamed_answer_leads_with_its_status_and_links_each_citation_to_its_so
     )
     reply = ask(page, "Is holmium controlled?", as_of="2025-11-20")
     expect(reply).to_contain_text("suspended")
-    expect(reply).to_contain_text("Answer as of 20 Nov 2025")
+    expect(reply).to_contain_text("Answer as of 20 November 2025")
     assert page.evaluate("window.seen.size") > 2, "the answer should be written into the chat piece by piece"
     expect(page.locator('#chat [data-testid="user"]').last).to_be_in_viewport()
 
@@ -177,7 +177,7 @@ def test_ask_again_for_another_date_changes_the_status(page):
     page.locator("#again-date input").first.fill("2025-11-20")
     page.locator("#ask-again-button").click()
     again = replies(page).nth(2)
-    expect(again).to_contain_text("Answer as of 20 Nov 2025", timeout=ANSWER_WAIT_MS)
+    expect(again).to_contain_text("Answer as of 20 November 2025", timeout=ANSWER_WAIT_MS)
     expect(again).to_contain_text("suspended")
     expect(page.locator("#sources .status")).to_have_text(["suspended"])
 

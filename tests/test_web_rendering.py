@@ -48,9 +48,9 @@ def typed_answer(**changes) -> Answer:
         [passage()],
         as_of="2025-12-15",
         query=Query("q", "q", as_of="2025-12-15", as_of_source="question", instruments=["ann-57"]),
-        verdict=Verdict("yes", "Holmium is controlled as of 15 Dec 2025.", [1], "2025-12-15"),
+        verdict=Verdict("yes", "Holmium is controlled as of 15 December 2025.", [1], "2025-12-15"),
         status_lines=[
-            StatusLine("ann-57", "Announcement No. 57", "in_force", "in force since 8 Nov 2025", citation=1),
+            StatusLine("ann-57", "Announcement No. 57", "in_force", "in force since 8 November 2025", citation=1),
             StatusLine("ann-61", "Announcement No. 61", "unknown", "", since="2026-11-10",
                        where_to_check="MOFCOM's announcements (www.mofcom.gov.cn)"),
         ],
@@ -65,12 +65,12 @@ def typed_answer(**changes) -> Answer:
 def test_the_verdict_leads_in_its_own_line_then_status_quotes_and_caveats():
     text = rendering.chat_markdown(typed_answer(), control_as_of="2026-11-24")
     blocks = text.split("\n\n")
-    assert blocks[0] == '<p class="verdict">Holmium is controlled as of 15 Dec 2025. <a href="#source-1">[1]</a></p>'
-    assert blocks[1].startswith("- **Announcement No. 57**: in force since 8 Nov 2025 [\\[1\\]](#source-1)")
-    assert "unknown after 10 Nov 2026 (nothing later in the corpus)" in blocks[1]
+    assert blocks[0] == '<p class="verdict">Holmium is controlled as of 15 December 2025. <a href="#source-1">[1]</a></p>'
+    assert blocks[1].startswith("- **Announcement No. 57**: in force since 8 November 2025 [\\[1\\]](#source-1)")
+    assert "unknown after 10 November 2026 (nothing later in the corpus)" in blocks[1]
     assert blocks[2] == "> Holmium is listed under 1C909. [\\[1\\]](#source-1)"
     assert blocks[3].startswith("_Licences are decided case by case._")
-    assert "Understood as: as of 15 Dec 2025 (from the question) · about Announcement No. 57" in text
+    assert "Understood as: as of 15 December 2025 (from the question) · about Announcement No. 57" in text
     assert "Holmium is listed. [" not in text, "the typed parts are drawn, not the text answer"
 
 
@@ -81,7 +81,7 @@ def test_understood_as_is_left_out_when_the_date_is_the_controls():
 
 def test_an_answer_without_typed_parts_falls_back_to_its_text():
     answer = Answer("q", "It is listed. [1]", False, as_of="2025-11-20")
-    assert rendering.chat_markdown(answer) == "It is listed. [\\[1\\]](#source-1)\n\n_Answer as of 20 Nov 2025_"
+    assert rendering.chat_markdown(answer) == "It is listed. [\\[1\\]](#source-1)\n\n_Answer as of 20 November 2025_"
 
 
 def test_removed_sentences_are_reported_only_for_generated_answers():
@@ -96,8 +96,8 @@ def test_source_card_says_what_the_document_is_and_keeps_issuer_and_publisher_ap
     shelf = Shelf(corpus(tmp_path))
     panel = rendering.details_html(typed_answer(), shelf, 0)
     assert '<p class="kind kind-digest">Lodestone digest</p>' in panel
-    assert "Issued by MOFCOM and GAC on 9 Oct 2025" in panel
-    assert "Lodestone digest, compiled 24 Nov 2026" in panel
+    assert "Issued by MOFCOM and GAC on 9 October 2025" in panel
+    assert "Lodestone digest, compiled 24 November 2026" in panel
     assert ">example-forum.com</a>" in panel and ">news.example.org</a>" in panel, "links are named by host"
     assert "MOFCOM and GAC · 2026-11-24" not in panel
     assert shelf.get("wire").kind == "News capture" and shelf.get("wire").published_verb == "captured"
@@ -126,7 +126,7 @@ def test_open_document_holds_the_whole_text_with_the_cited_span_marked(tmp_path)
 def test_status_table_uses_titles_and_says_what_unknown_means():
     table = rendering.details_html(typed_answer(), None, 0)
     assert '<th scope="row">Announcement No. 61</th>' in table and "ann-61" not in table
-    assert 'status-unknown">unknown</span> after 10 Nov 2026 (nothing later in the corpus)' in table
+    assert 'status-unknown">unknown</span> after 10 November 2026 (nothing later in the corpus)' in table
     assert 'Where to check: MOFCOM&#x27;s announcements (<a href="https://www.mofcom.gov.cn"' in table
 
 
@@ -136,8 +136,8 @@ def test_older_answers_status_rows_come_from_measures_with_titles_not_ids(tmp_pa
         MeasureStatus("ann-99", "Later controls", "unknown", "2026-11-10", None, None),
     ])
     rows = rendering.status_rows(answer, Shelf(corpus(tmp_path)))
-    assert rows[0].phrase == "suspended since 7 Nov 2025 until 10 Nov 2026 by Announcement No. 57"
-    assert rows[1].phrase == "unknown after 10 Nov 2026 (nothing later in the corpus)"
+    assert rows[0].phrase == "suspended since 7 November 2025 until 10 November 2026 by Announcement No. 57"
+    assert rows[1].phrase == "unknown after 10 November 2026 (nothing later in the corpus)"
 
 
 def test_an_error_leaves_no_stale_panel_and_html_is_escaped():
@@ -149,7 +149,7 @@ def test_an_error_leaves_no_stale_panel_and_html_is_escaped():
 def test_a_conversation_exports_as_one_markdown_document():
     text = rendering.conversation_markdown("Holmium", [typed_answer(), typed_answer(question="and later?")])
     assert text.startswith("# Holmium") and "## 1. Is holmium controlled" in text and "## 2. and later?" in text
-    assert "### Sources" in text and "**Holmium is controlled as of 15 Dec 2025.** [1]" in text
+    assert "### Sources" in text and "**Holmium is controlled as of 15 December 2025.** [1]" in text
 
 
 def test_links_are_named_by_host():

@@ -78,7 +78,7 @@ def test_pasted_names_give_a_cited_table_and_a_download(page, screen_settings, t
     expect(table).to_contain_text("Teledyne FLIR, LLC")
     expect(table).to_contain_text("Unreliable Entity List")
     expect(table).to_contain_text("The 14 Unreliable Entity List designations of 9 October 2025")
-    expect(table).to_contain_text("not yet listed")  # Subaru's watch-list entry dates from 24 Feb 2026
+    expect(table).to_contain_text("not yet listed")  # Subaru's watch-list entry dates from 24 February 2026
     page.screenshot(path=str(artifacts / "web-screen-tab.png"))
 
     with page.expect_download() as download:

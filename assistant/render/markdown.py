@@ -2,13 +2,13 @@
 
 >>> from assistant.schema import Answer, Quote, StatusLine, Verdict
 >>> a = Answer("q", "", False, as_of="2025-11-20", verdict=Verdict("suspended", "Not at present.", [1]),
-...            status_lines=[StatusLine("m", "No. 57", "suspended", "suspended since 7 Nov 2025", citation=1)],
+...            status_lines=[StatusLine("m", "No. 57", "suspended", "suspended since 7 November 2025", citation=1)],
 ...            quotes=[Quote("It was suspended.", 2)])
 >>> print(render(a))
 **Not at present.** [1]
 <BLANKLINE>
-**Status on 20 Nov 2025**
-- No. 57: suspended since 7 Nov 2025 [1]
+**Status on 20 November 2025**
+- No. 57: suspended since 7 November 2025 [1]
 <BLANKLINE>
 It was suspended. [2]
 """

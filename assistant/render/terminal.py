@@ -4,13 +4,12 @@
 >>> out = StringIO()
 >>> print_answer(Answer("q", "It is **listed**. [1]", False, as_of="2025-11-20"), Console(file=out, width=60))
 >>> print(out.getvalue().strip())
-As of 20 Nov 2025
+As of 20 November 2025
 It is listed. [1]
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from urllib.parse import urlsplit
 
@@ -18,17 +17,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
+from assistant.dates import display_date as human_date
 from assistant.schema import Answer
 
 STATUS_WORDS = {"in_force": "in force", "not_issued": "not issued"}
 MARKDOWN_EMPHASIS = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
-
-
-def human_date(value: str | None) -> str:
-    try:
-        return dt.date.fromisoformat(str(value)).strftime("%-d %b %Y")
-    except (TypeError, ValueError):
-        return str(value or "")
 
 
 def host(url: str) -> str:

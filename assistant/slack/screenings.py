@@ -6,7 +6,7 @@ summary of a CSV file screened in a direct message.
 >>> none = Screening("Acme Widgets", "2026-11-24", "none", lists_checked=["unreliable_entity_list"],
 ...                  corpus_date="2026-06-22", note="No match on the lists checked. Check MOFCOM.")
 >>> screening_blocks(none)[0]["text"]["text"]
-'*No match* for “Acme Widgets” on 24 Nov 2026.'
+'*No match* for “Acme Widgets” on 24 November 2026.'
 """
 
 from __future__ import annotations

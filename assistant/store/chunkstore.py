@@ -5,7 +5,7 @@ chunk id to its row (text and metadata), backed by one table keyed by id.
 Besides looking a chunk up, it answers the questions answering asks of all
 chunks without bringing them into memory: which chunks a document has, which
 chunk holds a sentence (whitespace ignored), which chunks contain an
-identifier.
+identifier, which chunks stand under a given section heading.
 
 >>> store = ChunkStore.open(Path("index/live"))  # doctest: +SKIP
 >>> store.with_text("holmium oxide exports")  # doctest: +SKIP
@@ -22,7 +22,9 @@ from pathlib import Path
 
 FILE = "chunks.sqlite3"
 _SCHEMA = """
-CREATE TABLE chunks (id TEXT PRIMARY KEY, document_id TEXT NOT NULL, flat TEXT NOT NULL, row TEXT NOT NULL);
+CREATE TABLE chunks (
+    id TEXT PRIMARY KEY, document_id TEXT NOT NULL, section TEXT NOT NULL, flat TEXT NOT NULL, row TEXT NOT NULL
+);
 CREATE INDEX chunks_by_document ON chunks (document_id);
 CREATE TABLE documents (id TEXT PRIMARY KEY, title TEXT NOT NULL);
 """
@@ -44,8 +46,11 @@ def write_chunks(build: Path, rows: Iterable[dict]) -> None:
         with db:
             for row in rows:
                 db.execute(
-                    "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?)",
-                    (row["id"], row["document_id"], flat(row["text"]), json.dumps(row, ensure_ascii=False)),
+                    "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?)",
+                    (
+                        row["id"], row["document_id"], (row.get("section") or "").lower(), flat(row["text"]),
+                        json.dumps(row, ensure_ascii=False),
+                    ),  # fmt: skip
                 )
                 titles.setdefault(row["document_id"], row.get("title") or "")
             db.executemany("INSERT INTO documents VALUES (?, ?)", titles.items())
@@ -104,6 +109,11 @@ class ChunkStore(Mapping):
         """(chunk id, row) of one document's chunks, in order."""
         rows = self._all("SELECT id, row FROM chunks WHERE document_id = ? ORDER BY rowid", (document_id,))
         return [(i, json.loads(row)) for i, row in rows]
+
+    def in_section(self, fragment: str) -> list[dict]:
+        """Rows of the chunks whose section heading contains ``fragment`` (case ignored), in order."""
+        rows = self._all("SELECT row FROM chunks WHERE instr(section, ?) > 0 ORDER BY rowid", (fragment.lower(),))
+        return [json.loads(row) for (row,) in rows]
 
     def with_text(self, text: str) -> str | None:
         """The first chunk whose text holds ``text``, whitespace runs ignored; None when none does."""

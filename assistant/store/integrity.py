@@ -24,7 +24,7 @@ from assistant.store.layers import layer_folder, read_layers
 
 @dataclass
 class ChunkFile:
-    """The rows of chunks.jsonl that could be read, and the damage met on the way."""
+    """The rows of the chunk store (chunks.sqlite3) that could be read, and the damage met on the way."""
 
     rows: dict[str, dict] = field(default_factory=dict)
     damage: list[str] = field(default_factory=list)

@@ -7,16 +7,16 @@ refusal), the chat shows ``answer.answer`` as written. The panel beside the
 chat shows one answer's status table and source cards.
 
 >>> chat_markdown(Answer("q", "Listed. [1]", False, as_of="2025-11-20"))
-'Listed. [\\\\[1\\\\]](#source-1)\\n\\n_Answer as of 20 Nov 2025_'
+'Listed. [\\\\[1\\\\]](#source-1)\\n\\n_Answer as of 20 November 2025_'
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import re
 from dataclasses import dataclass
 
+from assistant.dates import display_date as human_date
 from assistant.schema import Answer, Citation, MeasureStatus, Passage
 from assistant.web.documents import Shelf, Source, host
 
@@ -39,12 +39,6 @@ class StatusRow:
 
 
 # -- small pieces -----------------------------------------------------------
-def human_date(value: str | None) -> str:
-    """'2025-11-20' -> '20 Nov 2025'; anything else is returned as it is."""
-    try:
-        return dt.date.fromisoformat(str(value)).strftime("%-d %b %Y")
-    except (TypeError, ValueError):
-        return str(value or "")
 
 
 def link_markers(text: str) -> str:
@@ -97,7 +91,7 @@ def _phrase(status: str, phrase: str, since: str | None) -> str:
 
 
 def understood_line(answer: Answer, control_as_of: str | None) -> str | None:
-    """'Understood as: as of 15 Dec 2025 (from the question) · Announcement No. 57' when that differs."""
+    """'Understood as: as of 15 December 2025 (from the question) · Announcement No. 57' when that differs."""
     query = answer.query
     if query is None:
         return None

@@ -1,0 +1,65 @@
+"""Reading a question: words that look like element symbols, dates, instruments by description, parties.
+
+Phrasings here are written for the tests, not taken from the eval suites.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.register import items_in
+from assistant.understand import described_instrument, destinations, read_dates
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Our client is a German tool maker", "A buyer in Ohio asked us", "Shipping to Germany next month", "In 2025 we exported less"],
+)
+def test_ordinary_words_are_not_read_as_elements(text):
+    assert items_in(text).elements == []
+
+
+@pytest.mark.parametrize(
+    "text, element",
+    [("holmuim oxide for a lab", "holmium"), ("Lu and Sc targets", "scandium"), ("we ship In to Korea", "indium")],
+)
+def test_slips_symbols_in_lists_and_verbs_are_read(text, element):
+    assert element in items_in(text).elements
+
+
+def test_a_date_after_a_place_is_the_date_asked_for():
+    query = read_dates("Did terbium need a licence to leave China on 3 November 2025?", "2026-11-24")
+    assert query.as_of == "2025-11-03" and query.as_of_source == "question"
+
+
+def test_a_date_naming_an_event_stays_a_date_talked_about():
+    query = read_dates("What did the notice of 9 October 2025 add?", "2026-11-24")
+    assert query.as_of == "2026-11-24" and query.dates[0].role == "about"
+
+
+@pytest.mark.parametrize(
+    "text, measure",
+    [
+        ("Does the 2023 technology catalogue still ban magnet know-how exports?", "mofcom-most-2023-57-tech-catalogue"),
+        ("When did the dual-use regulations start to apply?", "state-council-order-792-dual-use-regulations"),
+        ("what do the lithium battery controls cover", "mofcom-gac-2025-58"),
+    ],
+)
+def test_instruments_named_by_description(engine, text, measure):
+    assert described_instrument(text, engine._open().index.register) == [measure]
+
+
+@pytest.mark.parametrize("text", ["Do I need a licence to export dysprosium to Japan?", "What restrictions apply to exports by IREL?"])
+def test_a_question_that_describes_no_instrument_names_none(engine, text):
+    assert described_instrument(text, engine._open().index.register) == []
+
+
+def test_the_october_package_is_the_latest_october(engine):
+    query = engine.understand("is the October package back in force?", as_of="2026-11-24")
+    assert "mofcom-gac-2025-57" in query.instruments
+    assert "prc-export-control-law-2020" not in query.instruments  # issued in an October too, years earlier
+
+
+def test_cities_name_their_country():
+    assert destinations("for our Osaka client") == ["Japan"] and destinations("a plant near Stuttgart") == ["Germany"]
+    assert destinations("an English translation") == []

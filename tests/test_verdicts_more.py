@@ -1,0 +1,57 @@
+"""Verdicts and caveats through the engine, on phrasings written for these tests."""
+
+from __future__ import annotations
+
+
+def test_a_claim_that_no_licence_is_needed_is_corrected(engine):
+    answer = engine.ask("Our forwarder says samarium-cobalt magnets need no licence since the truce. True?", as_of="2026-03-01")
+    assert answer.verdict.text.startswith("No, that is not right")
+    assert "licence" in answer.verdict.text and "No. 18 of 2025" in answer.verdict.text
+    assert "not suspended by" in answer.verdict.text  # the truce's suspension left No. 18 alone
+
+
+def test_a_measure_suspended_before_its_start_says_so(engine):
+    answer = engine.ask("Is thulium metal controlled?", as_of="2026-02-01")
+    assert answer.verdict.outcome == "suspended"
+    assert "before it could take effect" in answer.verdict.text
+
+
+def test_an_unknown_status_neither_confirms_nor_denies(engine):
+    answer = engine.ask("Is Announcement No. 62 of 2025 still in force?", as_of="2026-11-24")
+    assert answer.verdict.outcome == "unknown"
+    assert "not in force" not in answer.verdict.text
+
+
+def test_dates_are_written_in_full(engine):
+    answer = engine.ask("Is holmium controlled?", as_of="2025-11-20")
+    assert "10 November 2026" in answer.answer and "Nov 2026" not in answer.answer.replace("November 2026", "")
+
+
+def test_what_the_corpus_does_not_know_is_said_and_cited(engine):
+    answer = engine.ask("Which control code covers lutetium metal?", as_of="2026-11-24")
+    doubts = [c for c in answer.caveats if c.kind == "uncertain"]
+    assert doubts and all(c.citations for c in doubts)
+    assert any("inferred" in c.text or "garbled" in c.text for c in doubts)
+    quotes = {c.n: c.quote for c in answer.citations}
+    assert all(" ".join(quotes[c.citations[0]].split()) in c.text for c in doubts)
+
+
+def test_no_doubt_is_added_when_none_is_about_the_question(engine):
+    answer = engine.ask("Does erbium oxide going to Rotterdam need an export licence?", as_of="2026-03-01")
+    assert [c for c in answer.caveats if c.kind == "uncertain"] == []
+
+
+def test_the_stated_grounds_of_a_listing_answer_why(engine):
+    answer = engine.ask("On what basis did Beijing blacklist TechInsights?", as_of="2026-11-24")
+    assert not answer.refused
+    assert "Taiwan" in answer.quotes[0].text
+
+
+def test_a_short_capitalised_party_name_is_looked_up(engine):
+    answer = engine.ask("Is IHI on any Chinese list?", as_of="2026-11-24")
+    assert answer.verdict is not None and "IHI" in answer.verdict.text
+
+
+def test_a_fine_asked_in_yuan_that_no_source_gives_is_refused(engine):
+    answer = engine.ask("How big is the fine in yuan for exporting holmium without a licence?", as_of="2026-11-24")
+    assert answer.refused
