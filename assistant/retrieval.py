@@ -60,7 +60,7 @@ class HybridRetriever:
         if not codes:
             return []
         order = {chunk_id: i for i, (chunk_id, _) in enumerate(keyword)}
-        found = self.index.chunks.containing(codes)
+        found = self.index.chunks.naming(codes)
         return [(c, 1.0) for c in sorted(found, key=lambda c: (order.get(c, len(order)), c))][: self.candidates]
 
     def dense(self, question: str, k: int) -> list[tuple[str, float]]:

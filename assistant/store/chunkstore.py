@@ -4,8 +4,8 @@ Opening an index reads no chunk: ``ChunkStore`` is a read-only mapping from
 chunk id to its row (text and metadata), backed by one table keyed by id.
 Besides looking a chunk up, it answers the questions answering asks of all
 chunks without bringing them into memory: which chunks a document has, which
-chunk holds a sentence (whitespace ignored), which chunks contain an
-identifier, which chunks stand under a given section heading.
+chunk holds a sentence (whitespace ignored), which chunks name a control or
+HS code (an index of codes made at build time), which chunks stand under a given section heading.
 
 >>> store = ChunkStore.open(Path("index/live"))  # doctest: +SKIP
 >>> store.with_text("holmium oxide exports")  # doctest: +SKIP
@@ -15,6 +15,7 @@ identifier, which chunks stand under a given section heading.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -27,7 +28,28 @@ CREATE TABLE chunks (
 );
 CREATE INDEX chunks_by_document ON chunks (document_id);
 CREATE TABLE documents (id TEXT PRIMARY KEY, title TEXT NOT NULL);
+CREATE TABLE codes (code TEXT NOT NULL, chunk_id TEXT NOT NULL);
+CREATE INDEX codes_by_code ON codes (code);
 """
+# Control codes (1C909, 1E902.b) and HS codes (8-10 digits) a chunk names, found once at build time.
+IDENTIFIER = re.compile(r"\b\d[A-E]\d{3}(?:\.[a-z])?\b|\b\d{8,10}\b", re.I)
+
+
+def identifiers(text: str) -> set[str]:
+    """What a question's code can be found by: each code, lower-cased, with its sub-item or extra digits cut too.
+
+    >>> sorted(identifiers("1E902.b and HS 2805301000"))
+    ['1e902', '1e902.b', '28053010', '280530100', '2805301000']
+    """
+    found = set()
+    for code in (m.lower() for m in IDENTIFIER.findall(text)):
+        found.add(code)
+        if "." in code:
+            found.add(code.split(".")[0])
+        elif code.isdigit():
+            found.update(code[:n] for n in range(8, len(code)))
+    return found
+
 
 
 def flat(text: str) -> str:
@@ -53,6 +75,7 @@ def write_chunks(build: Path, rows: Iterable[dict]) -> None:
                     ),  # fmt: skip
                 )
                 titles.setdefault(row["document_id"], row.get("title") or "")
+                db.executemany("INSERT INTO codes VALUES (?, ?)", ((c, row["id"]) for c in identifiers(row["text"])))
             db.executemany("INSERT INTO documents VALUES (?, ?)", titles.items())
     finally:
         db.close()
@@ -120,12 +143,13 @@ class ChunkStore(Mapping):
         found = self._one("SELECT id FROM chunks WHERE instr(flat, ?) > 0 ORDER BY rowid LIMIT 1", (flat(text),))
         return found[0] if found else None
 
-    def containing(self, fragments: list[str]) -> list[str]:
-        """Ids of the chunks whose text holds one of the (ASCII, lower-case) fragments, case ignored."""
-        if not fragments:
+    def naming(self, codes: list[str]) -> list[str]:
+        """Ids of the chunks that name one of the control or HS codes (``identifiers``), case ignored."""
+        if not codes:
             return []
-        where = " OR ".join("instr(lower(flat), ?) > 0" for _ in fragments)
-        return [r[0] for r in self._all(f"SELECT id FROM chunks WHERE {where} ORDER BY rowid", fragments)]
+        marks = ", ".join("?" for _ in codes)
+        sql = f"SELECT DISTINCT chunk_id FROM codes WHERE code IN ({marks}) ORDER BY chunk_id"
+        return [r[0] for r in self._all(sql, [c.lower() for c in codes])]
 
     def close(self) -> None:
         self._db.close()
