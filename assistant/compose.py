@@ -428,7 +428,8 @@ def _clause(status: str, names: str, line: StatusLine, plural: bool, note: str |
     if status == "not_issued":
         return f"{names} had not yet been issued (it dates from {human_date(line.until)})"
     if status == "unknown":
-        return f"the status of {names} is unknown: the corpus records {'them' if plural else 'it'} until {human_date(line.since)} and has nothing later"
+        never_note = f", and {'they' if plural else 'it'} never took effect in that period" if never else ""
+        return f"the status of {names} is unknown: the corpus records {'them' if plural else 'it'} until {human_date(line.since)} and has nothing later{never_note}"
     return f"{names} {verb} {line.phrase}"
 
 

@@ -296,7 +296,8 @@ class Engine:
             return "language"
         named = bool(query.items or query.instruments or identifier_tokens(query.standalone))
         anchored = named or has_anchor(query.standalone)
-        if query.intent == "evasion" and query.intent_confidence >= 0.3:
+        evasion = query.intent_scores.get("evasion", query.intent_confidence if query.intent == "evasion" else 0.0)
+        if evasion >= EVASION_FLOOR:  # whatever else the question also looks like
             return "evasion"
         if query.intent == "advice" and query.intent_confidence >= (0.6 if anchored else 0.25):
             return "advice"
@@ -378,6 +379,9 @@ class Engine:
         return parse_as_of(as_of, parse_as_of(self.settings.as_of or None, dt.date.today().isoformat()))
 
 
+# An evasion probability at or above this refuses, even when another intent scores higher. On the dev questions,
+# requests to evade score 0.26 and up and legitimate questions 0.16 at most; the floor sits between the two.
+EVASION_FLOOR = 0.22
 # What passages answering an intent talk about; added to the search text (the intent itself is learned).
 INTENT_SEARCH = {
     "history": "earlier export controls before 2025 history precedent",

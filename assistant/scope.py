@@ -36,7 +36,7 @@ ANCHORS = re.compile(
 )
 ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{2,6}\b")
 MONEY_QUESTION = re.compile(
-    r"\b(how much (?:does|do|is|are|will|would|did)\b|how expensive|what(?:'s| is| are| was)? (?:the )?(?:\w+\s+){0,2}"
+    r"\b((?<!by )how much (?:does|do|is|are|will|would|did)\b|how expensive|what(?:'s| is| are| was)? (?:the )?(?:\w+\s+){0,2}"
     r"(?:price|cost|fee|charge)s?\b|spot price|share price|trading at|going for|price (?:per|today|now|this)|"
     r"(?:fine|penalty|fee|price|cost|charge)s?\s+in\s+(?:yuan|rmb|cny|dollars?|usd|euros?)\b|"
     r"how (?:much|large|big|high) (?:is |are |would |will |could )?(?:the |a )?(?:fine|penalt\w*))",

@@ -258,8 +258,7 @@ def instruments(text: str, register: Register, reference: str) -> list[str]:
                 found.append((issued.year, m.id))
         latest = max((y for y, _ in found), default=None)  # "the October package" with no year: the latest October
         ids += [i for y, i in found if y == latest]
-    if not ids:
-        ids += described_instrument(text, register)
+    ids += described_instrument(text, register)
     return list(dict.fromkeys(ids))
 
 
@@ -362,6 +361,7 @@ class Understanding:
             return
         prediction = self.intent_model.predict(self.encoder.embed_query(text), text)
         query.intent, query.intent_confidence = prediction.intent, round(prediction.confidence, 4)
+        query.intent_scores = {name: round(p, 4) for name, p in prediction.probabilities.items()}
         query.notes += [f"{name}={p:.2f}" for name, p in sorted(prediction.probabilities.items(), key=lambda kv: -kv[1])[:3]]
 
     def _parties(self, text: str) -> list[str]:
