@@ -71,12 +71,14 @@ class Composer:
         return out
 
     def scope_quotes(self, query: Query, decision: Decision) -> list[Quote]:
-        """For "which code / which items" questions on an element: the sentence the register cites for what a measure covers."""
-        if query.intent not in {"coverage", "definition"} or not query.items.elements:
+        """For "which code / which items" questions on an element or a named instrument: the sentence the register cites
+        for what a measure covers."""
+        if query.intent not in {"coverage", "definition"} or not (query.items.elements or query.instruments):
             return []
         out = []
         for m in decision.primary:
-            if m.scope_evidence and set(m.elements) & set(query.items.elements):
+            about = set(m.elements) & set(query.items.elements) if query.items.elements else m.id in query.instruments
+            if m.scope_evidence and about:  # "which Dy items...", "what's on the No. 55 list?"
                 n = self.writer.cite_evidence(m.scope_evidence)
                 if n and all(q.citation != n for q in out):
                     out.append(Quote(normalise(m.scope_evidence), n))
