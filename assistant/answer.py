@@ -14,6 +14,7 @@ document text. It refuses when the evidence is weak (see ``Evidence``).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -53,6 +54,7 @@ def terms(text: str) -> list[str]:
     return [_stem(w) for w in words if w not in STOPWORDS and len(w) > 1] + identifier_tokens(text)
 
 
+@functools.lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     return word if any(c.isdigit() for c in word) else english_stemmer().stemWord(word)
 

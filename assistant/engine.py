@@ -87,12 +87,12 @@ class Engine:
             return self._state
 
     def _load(self):
-        from assistant.models import query_encoder
+        from assistant.models import RecentVectors, query_encoder
         from assistant.retrieval import HybridRetriever
         from assistant.store import open_index
 
         index = open_index(self.settings)
-        embedder = self._embedder or query_encoder(self.settings.index_dir)
+        embedder = RecentVectors(self._embedder or query_encoder(self.settings.index_dir))
         retriever = HybridRetriever(index, embedder, self.settings.candidates, self.settings.rrf_k, self.settings.dense_weight)
         counts = index.term_counts
         vocabulary = Vocabulary(counts.df, counts.n) if counts else Vocabulary.from_texts([r["text"] for r in index.chunks.values()])
@@ -177,7 +177,8 @@ class Engine:
                 query.standalone = condensed
         self._named_parties(query)
         t0 = time.perf_counter()
-        passages = state.retriever.retrieve(_search_text(query), k)
+        # the vector search embeds the question as understood (the intent model already did: the vector is cached)
+        passages = state.retriever.retrieve(_search_text(query), k, dense_text=query.standalone)
         self._with_scope_passages(query, passages, state)
         t1 = time.perf_counter()
         answer = self._extractive(query, passages, state)

@@ -275,11 +275,7 @@ def described_instrument(text: str, register: Register) -> list[str]:
     """
     from assistant.answer import terms
 
-    titles = {m.id: _title_words(m.title) for m in register.measures.values() if "#" not in m.id}
-    df: dict[str, int] = {}
-    for words in titles.values():
-        for w in words:
-            df[w] = df.get(w, 0) + 1
+    titles, df = _titles(register)
     asked = set(terms(text))
     scores = []
     for measure_id, words in titles.items():
@@ -290,6 +286,22 @@ def described_instrument(text: str, register: Register) -> list[str]:
     if scores and scores[0][0] >= 1.0 and (len(scores) == 1 or scores[0][0] > scores[1][0]):
         return [scores[0][1]]
     return []
+
+
+_TITLES: dict[int, tuple] = {}  # id(register) -> (register, title words by measure, how many titles have each word)
+
+
+def _titles(register: Register) -> tuple[dict[str, set[str]], dict[str, int]]:
+    cached = _TITLES.get(id(register))
+    if cached is None or cached[0] is not register:
+        titles = {m.id: _title_words(m.title) for m in register.measures.values() if "#" not in m.id}
+        df: dict[str, int] = {}
+        for words in titles.values():
+            for w in words:
+                df[w] = df.get(w, 0) + 1
+        _TITLES.clear()  # one live register at a time
+        cached = _TITLES[id(register)] = (register, titles, df)
+    return cached[1], cached[2]
 
 
 def _title_words(title: str) -> set[str]:
