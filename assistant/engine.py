@@ -99,7 +99,8 @@ class Engine:
         answerer = ExtractiveAnswerer(vocabulary, self.settings.answer_sentences)
         from assistant.intent import load_intent_model
 
-        understanding = Understanding(index.register, load_intent_model(self.settings.index_dir, embedder), embedder)
+        understanding = Understanding(index.register, load_intent_model(self.settings.index_dir, embedder), embedder,
+                                      vocabulary=vocabulary)  # fmt: skip
         acronyms = acronyms_of([row["text"] for row in index.chunks.values()])
         uncertainties = Uncertainties(index.chunks.values(), vocabulary)
         return OpenState(index, retriever, answerer, understanding, acronyms, uncertainties)

@@ -336,6 +336,14 @@ class Understanding:
     intent_model: object = None  # assistant.intent.IntentModel
     encoder: object = None  # has embed_query(text)
     parties: list = field(default_factory=list)  # (party_id, names) pairs for look-ups
+    vocabulary: object = None  # assistant.answer.Vocabulary of the corpus, to tell English fragments apart
+
+    def _known_word(self, word: str) -> bool:
+        if self.vocabulary is None:
+            return False
+        from assistant.answer import _stem
+
+        return bool(self.vocabulary.df.get(_stem(word)))
 
     def understand(self, question: str, history: list[Turn] | None = None, as_of: str | None = None,
                    today: str | None = None) -> Query:  # fmt: skip
@@ -343,7 +351,7 @@ class Understanding:
         question = clean_question(question)
         today = today or dt.date.today().isoformat()
         reference, source = (as_of, "setting") if as_of else (today, "today")
-        language = detect(question)
+        language = detect(question, self._known_word)
         text = standalone(question, history)
         if language != "en":  # read what resolves (announcement numbers, element names, codes) into English
             gist = english_gist(question)
