@@ -73,7 +73,8 @@ class Composer:
     def scope_quotes(self, query: Query, decision: Decision) -> list[Quote]:
         """For "which code / which items" questions on an element or a named instrument: the sentence the register cites
         for what a measure covers."""
-        if query.intent not in {"coverage", "definition"} or not (query.items.elements or query.instruments):
+        asks_what = query.intent in {"coverage", "definition"} or (query.instruments and not is_yes_no(query.question))
+        if not asks_what or not (query.items.elements or query.instruments):
             return []
         out = []
         for m in decision.primary:
