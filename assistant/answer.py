@@ -14,6 +14,7 @@ document text. It refuses when the evidence is weak (see ``Evidence``).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -53,6 +54,7 @@ def terms(text: str) -> list[str]:
     return [_stem(w) for w in words if w not in STOPWORDS and len(w) > 1] + identifier_tokens(text)
 
 
+@functools.lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     return word if any(c.isdigit() for c in word) else english_stemmer().stemWord(word)
 
@@ -185,7 +187,8 @@ class ExtractiveAnswerer:
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 ANSWER_TYPES = [
-    (re.compile(r"\bhow long\b|\bhow many days\b", re.I), re.compile(r"\b\d+\s+(working\s+)?(days?|weeks?|months?|years?)\b", re.I)),
+    (re.compile(r"\bhow long\b|\bhow many days\b", re.I),
+     re.compile(r"\b(?:\d+|one|two|three|four|five|six|seven|ten|twelve|thirty|forty-five)[\s-]+(working\s+)?(days?|weeks?|months?|years?)\b", re.I)),
     (re.compile(r"\bhow many\b|\bhow much\b|\broughly\b", re.I), re.compile(r"\b\d[\d,.]*\b")),
     (re.compile(r"^\s*when\b|\bwhat date\b|\bsince when\b", re.I), re.compile(rf"\b\d{{1,2}} ({_MONTHS}) \d{{4}}\b|\b({_MONTHS}) \d{{4}}\b")),
 ]

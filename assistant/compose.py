@@ -71,12 +71,15 @@ class Composer:
         return out
 
     def scope_quotes(self, query: Query, decision: Decision) -> list[Quote]:
-        """For "which code / which items" questions on an element: the sentence the register cites for what a measure covers."""
-        if query.intent not in {"coverage", "definition"} or not query.items.elements:
+        """For "which code / which items" questions on an element or a named instrument: the sentence the register cites
+        for what a measure covers."""
+        asks_what = query.intent in {"coverage", "definition"} or (query.instruments and not is_yes_no(query.question))
+        if not asks_what or not (query.items.elements or query.instruments):
             return []
         out = []
         for m in decision.primary:
-            if m.scope_evidence and set(m.elements) & set(query.items.elements):
+            about = set(m.elements) & set(query.items.elements) if query.items.elements else m.id in query.instruments
+            if m.scope_evidence and about:  # "which Dy items...", "what's on the No. 55 list?"
                 n = self.writer.cite_evidence(m.scope_evidence)
                 if n and all(q.citation != n for q in out):
                     out.append(Quote(normalise(m.scope_evidence), n))
@@ -428,7 +431,8 @@ def _clause(status: str, names: str, line: StatusLine, plural: bool, note: str |
     if status == "not_issued":
         return f"{names} had not yet been issued (it dates from {human_date(line.until)})"
     if status == "unknown":
-        return f"the status of {names} is unknown: the corpus records {'them' if plural else 'it'} until {human_date(line.since)} and has nothing later"
+        never_note = f", and {'they' if plural else 'it'} never took effect in that period" if never else ""
+        return f"the status of {names} is unknown: the corpus records {'them' if plural else 'it'} until {human_date(line.since)} and has nothing later{never_note}"
     return f"{names} {verb} {line.phrase}"
 
 

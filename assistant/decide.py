@@ -72,6 +72,10 @@ def decide(query: Query, register: Register, quoted_documents: list[str]) -> Dec
     decision.primary = _unique(
         [m for m in with_destinations if m in named or about & set(m.elements)] if named else with_destinations
     )
+    # "does the 0.1% rule catch our Dy magnets?": the instrument the question names is what the verdict speaks of
+    explicit = [m for m in decision.primary if m.id in query.instruments and (not about or about & set(m.elements))]
+    if explicit and query.intent in {"applicability", "status"}:
+        decision.primary = explicit
     found = _unique(decision.primary + with_destinations)
     if not found and not items and query.intent in {"applicability", "status", "coverage"}:
         for doc_id in quoted_documents[:2]:

@@ -88,19 +88,20 @@ class Engine:
             return self._state
 
     def _load(self):
-        from assistant.models import query_encoder
+        from assistant.models import RecentVectors, query_encoder
         from assistant.retrieval import HybridRetriever
         from assistant.store import open_index
 
         index = open_index(self.settings)
-        embedder = self._embedder or query_encoder(self.settings.index_dir)
+        embedder = RecentVectors(self._embedder or query_encoder(self.settings.index_dir))
         retriever = HybridRetriever(index, embedder, self.settings.candidates, self.settings.rrf_k, self.settings.dense_weight)
         counts = index.term_counts
         vocabulary = Vocabulary(counts.df, counts.n) if counts else Vocabulary.from_texts([r["text"] for r in index.chunks.values()])
         answerer = ExtractiveAnswerer(vocabulary, self.settings.answer_sentences)
         from assistant.intent import load_intent_model
 
-        understanding = Understanding(index.register, load_intent_model(self.settings.index_dir, embedder), embedder)
+        understanding = Understanding(index.register, load_intent_model(self.settings.index_dir, embedder), embedder,
+                                      vocabulary=vocabulary)  # fmt: skip
         acronyms = index.acronyms if index.acronyms is not None else acronyms_of([r["text"] for r in index.chunks.values()])
         uncertainties = Uncertainties(index.chunks.in_section(UNCERTAIN_SECTION), vocabulary)
         return OpenState(index, retriever, answerer, understanding, acronyms, uncertainties)
@@ -178,7 +179,8 @@ class Engine:
                 query.standalone = condensed
         self._named_parties(query)
         t0 = time.perf_counter()
-        passages = state.retriever.retrieve(_search_text(query), k)
+        # the vector search embeds the question as understood (the intent model already did: the vector is cached)
+        passages = state.retriever.retrieve(_search_text(query), k, dense_text=query.standalone)
         self._with_scope_passages(query, passages, state)
         t1 = time.perf_counter()
         answer = self._extractive(query, passages, state)
@@ -297,7 +299,8 @@ class Engine:
             return "language"
         named = bool(query.items or query.instruments or identifier_tokens(query.standalone))
         anchored = named or has_anchor(query.standalone)
-        if query.intent == "evasion" and query.intent_confidence >= 0.3:
+        evasion = query.intent_scores.get("evasion", query.intent_confidence if query.intent == "evasion" else 0.0)
+        if evasion >= EVASION_FLOOR:  # whatever else the question also looks like
             return "evasion"
         if query.intent == "advice" and query.intent_confidence >= (0.6 if anchored else 0.25):
             return "advice"
@@ -379,6 +382,9 @@ class Engine:
         return parse_as_of(as_of, parse_as_of(self.settings.as_of or None, dt.date.today().isoformat()))
 
 
+# An evasion probability at or above this refuses, even when another intent scores higher. On the dev questions,
+# requests to evade score 0.26 and up and legitimate questions 0.16 at most; the floor sits between the two.
+EVASION_FLOOR = 0.22
 # What passages answering an intent talk about; added to the search text (the intent itself is learned).
 INTENT_SEARCH = {
     "history": "earlier export controls before 2025 history precedent",

@@ -51,8 +51,11 @@ ENGLISH_WORDS = set(
 )
 
 
-def detect(text: str) -> str:
+def detect(text: str, known=None) -> str:
     """A two-letter language code for the text: ``zh``, ``ja``, ``en``... (``en`` when unsure).
+
+    ``known``, if given, tells whether a word is one the corpus uses: "Tb oxide to japanese defence contractor ok"
+    is English because its words are the corpus's.
 
     >>> detect("Wird Holmium aus China noch kontrolliert, und brauchen wir eine Genehmigung?")
     'de'
@@ -65,12 +68,15 @@ def detect(text: str) -> str:
             return "ja"
         if sum(map(in_script, letters)) >= 0.3 * len(letters):
             return language
-    return _latin_language(text)
+    return _latin_language(text, known)
 
 
-def _latin_language(text: str) -> str:
+def _latin_language(text: str, known=None) -> str:
+    """``known(word)``: is the word one the (English) corpus uses? A fragment made of them is English."""
     words = re.findall(r"[^\W\d_]+", text.lower())
     english = sum(w in ENGLISH_WORDS for w in words)
+    if known is not None and words and sum(1 for w in words if w in ENGLISH_WORDS or known(w)) >= 0.6 * len(words):
+        return ENGLISH
     if len(words) < 4 or english >= max(1, 0.2 * len(words)):
         return ENGLISH
     best = _probabilities(text)

@@ -221,3 +221,29 @@ def query_encoder(index_dir):
 @lru_cache(maxsize=4)
 def _cached_encoder(onnx_file: str, threads: int = 1) -> QueryEncoder:
     return QueryEncoder(Path(onnx_file), threads=threads)
+
+
+class RecentVectors:
+    """An encoder that remembers its last few question vectors: understanding and retrieval embed the same text once."""
+
+    def __init__(self, encoder, size: int = 64):
+        self.encoder, self.size = encoder, size
+        self._recent: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def embed_query(self, text: str) -> list[float]:
+        with self._lock:
+            vector = self._recent.get(text)
+        if vector is None:
+            vector = self.encoder.embed_query(text)
+            with self._lock:
+                self._recent[text] = vector
+                while len(self._recent) > self.size:
+                    self._recent.pop(next(iter(self._recent)))
+        return vector
+
+    def embed_texts(self, texts: list[str]) -> list[list[float]]:
+        return self.encoder.embed_texts(texts)
+
+    def __getattr__(self, name):  # everything else is the encoder's
+        return getattr(self.encoder, name)

@@ -232,6 +232,9 @@ def _symbol_named(symbol: str, text: str) -> bool:
     if symbol in AMBIGUOUS_SYMBOLS:
         if _listed_with_symbol(symbol, text):  # "Lu and Sc products", "Dy, Tb or Ho"
             return True
+        trade = r"(?i:exports?|exported|shipments?|shipped|supplies|supply|sales|controls?|licen[cs]es?)"
+        if symbol != "In" and re.search(rf"(?<![\w-]){symbol}\s+{trade}\b", text):  # "Ga exports", "Ho shipment"
+            return True
         forms = "|".join(FORMS)
         return bool(
             re.search(rf"\b{symbol}(?:-\w+)?\s+(?:{forms})s?\b|\({symbol}\)", text)

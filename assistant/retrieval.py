@@ -32,15 +32,16 @@ class HybridRetriever:
         self.index, self.embedder = index, embedder
         self.candidates, self.rrf_k, self.dense_weight = candidates, rrf_k, dense_weight
 
-    def retrieve(self, question: str, k: int) -> list[Passage]:
+    def retrieve(self, question: str, k: int, dense_text: str | None = None) -> list[Passage]:
+        """``dense_text``: what the vector search embeds, when it differs from the keyword search's text."""
         if k <= 0:
             raise ValueError(f"top_k must be > 0, got {k}")
         if not question.strip() or not self.index.chunks:
             return []
-        return self._retrieve(question, k)
+        return self._retrieve(question, k, dense_text or question)
 
-    def _retrieve(self, question: str, k: int) -> list[Passage]:
-        dense = self.dense(question, self.candidates)
+    def _retrieve(self, question: str, k: int, dense_text: str) -> list[Passage]:
+        dense = self.dense(dense_text, self.candidates)
         keyword = self.index.keyword.search(question, self.candidates)
         fused: dict[str, float] = {}
         for hits, weight in ((dense, self.dense_weight), (keyword, 1.0), (self.exact(question, keyword), 1.0)):

@@ -134,6 +134,7 @@ class Query:
     standalone: str  # with a follow-up's context filled in
     intent: str = "applicability"
     intent_confidence: float = 0.0
+    intent_scores: dict[str, float] = field(default_factory=dict)  # every intent's probability
     as_of: str = ""
     as_of_source: str = "today"
     dates: list[DateMention] = field(default_factory=list)

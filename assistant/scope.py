@@ -36,10 +36,11 @@ ANCHORS = re.compile(
 )
 ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{2,6}\b")
 MONEY_QUESTION = re.compile(
-    r"\b(how much (?:does|do|is|are|will|would|did)\b|how expensive|what(?:'s| is| are| was)? (?:the )?(?:\w+\s+){0,2}"
+    r"\b((?<!by )how much (?:does|do|is|are|will|would|did)\b|how expensive|what(?:'s| is| are| was)? (?:the )?(?:\w+\s+){0,2}"
     r"(?:price|cost|fee|charge)s?\b|spot price|share price|trading at|going for|price (?:per|today|now|this)|"
     r"(?:fine|penalty|fee|price|cost|charge)s?\s+in\s+(?:yuan|rmb|cny|dollars?|usd|euros?)\b|"
-    r"how (?:much|large|big|high) (?:is |are |would |will |could )?(?:the |a )?(?:fine|penalt\w*))",
+    r"how (?:much|large|big|high) (?:is |are |would |will |could )?(?:the |a )?(?:fine|penalt\w*)|"
+    r"\b(?:fee|price|cost|charge|fine)s?\b.{0,30}\bhow much\b)",
     re.I,
 )
 MONEY = re.compile(r"(?:[$€£¥]|\b(?:RMB|CNY|USD|EUR|yuan|dollars?|euros?)\b)\s*\d|\d[\d,.]*\s*(?:RMB|CNY|USD|EUR|yuan|dollars?|euros?)\b|"
@@ -63,12 +64,26 @@ def acronyms_of(texts) -> set[str]:
 
 
 def unknown_acronyms(question: str, known: set[str]) -> list[str]:
-    """Acronyms a question hangs on that the corpus never mentions ("FEFTA", "REACH"): it cannot answer them."""
+    """Acronyms a question hangs on that the corpus never mentions ("FEFTA", "REACH"): it cannot answer them.
+
+    In a long question an acronym only counts beside a word for a rule ("a FEFTA licence", "ITAR registration");
+    "for a wind-turbine OEM" is context.
+
+    >>> unknown_acronyms("Does METI want a FEFTA licence?", set()), unknown_acronyms(
+    ...     "For the outlook of a wind-turbine OEM customer, what was agreed in Busan on rare earths and for how long?", set())
+    (['METI', 'FEFTA'], [])
+    """
+    long = len(question.split()) > 12
     return [
         m.group(0) for m in ACRONYM.finditer(question)
         if m.group(0) not in known and not any(c.isdigit() for c in m.group(0))
         and not ACRONYM_AS_ADJECTIVE.match(question[m.end():])
+        and (not long or RULE_WORD.search(question[max(0, m.start() - 30) : m.end() + 30]))
     ]  # fmt: skip
+
+
+RULE_WORD = re.compile(r"\b(licen[cs]\w*|laws?|acts?|rules?|regulations?|regulat\w+|registration|registered|regime|"
+                       r"controls?|requirements?|reqs|permits?|lists?|sanctions?|ministry|agency|authority)\b", re.I)
 
 
 PARAMETER_QUESTION = re.compile(r"\b(temperatures?|temps?|atmosphere|gas|pressure|furnace settings?|heating rate|profile)\b", re.I)
@@ -91,7 +106,7 @@ def missing_period(question: str, quoted: list[str]) -> bool:
 
     from assistant.understand import MONTH_YEAR
 
-    if not re.search(r"\bhow (many|much)\b|\bwhat (tonnage|volume|quantity|amount)\b", question, re.I):
+    if not re.search(r"\bhow (many|much)\b|\bwhat (tonnage|volume|quantity|amount)\b|\b(tonnes|tons|tonnage|volumes?)\b", question, re.I):
         return False
     match = MONTH_YEAR.search(question)
     if match is None:

@@ -258,8 +258,7 @@ def instruments(text: str, register: Register, reference: str) -> list[str]:
                 found.append((issued.year, m.id))
         latest = max((y for y, _ in found), default=None)  # "the October package" with no year: the latest October
         ids += [i for y, i in found if y == latest]
-    if not ids:
-        ids += described_instrument(text, register)
+    ids += described_instrument(text, register)
     return list(dict.fromkeys(ids))
 
 
@@ -276,11 +275,7 @@ def described_instrument(text: str, register: Register) -> list[str]:
     """
     from assistant.answer import terms
 
-    titles = {m.id: _title_words(m.title) for m in register.measures.values() if "#" not in m.id}
-    df: dict[str, int] = {}
-    for words in titles.values():
-        for w in words:
-            df[w] = df.get(w, 0) + 1
+    titles, df = _titles(register)
     asked = set(terms(text))
     scores = []
     for measure_id, words in titles.items():
@@ -291,6 +286,22 @@ def described_instrument(text: str, register: Register) -> list[str]:
     if scores and scores[0][0] >= 1.0 and (len(scores) == 1 or scores[0][0] > scores[1][0]):
         return [scores[0][1]]
     return []
+
+
+_TITLES: dict[int, tuple] = {}  # id(register) -> (register, title words by measure, how many titles have each word)
+
+
+def _titles(register: Register) -> tuple[dict[str, set[str]], dict[str, int]]:
+    cached = _TITLES.get(id(register))
+    if cached is None or cached[0] is not register:
+        titles = {m.id: _title_words(m.title) for m in register.measures.values() if "#" not in m.id}
+        df: dict[str, int] = {}
+        for words in titles.values():
+            for w in words:
+                df[w] = df.get(w, 0) + 1
+        _TITLES.clear()  # one live register at a time
+        cached = _TITLES[id(register)] = (register, titles, df)
+    return cached[1], cached[2]
 
 
 def _title_words(title: str) -> set[str]:
@@ -325,6 +336,14 @@ class Understanding:
     intent_model: object = None  # assistant.intent.IntentModel
     encoder: object = None  # has embed_query(text)
     parties: list = field(default_factory=list)  # (party_id, names) pairs for look-ups
+    vocabulary: object = None  # assistant.answer.Vocabulary of the corpus, to tell English fragments apart
+
+    def _known_word(self, word: str) -> bool:
+        if self.vocabulary is None:
+            return False
+        from assistant.answer import _stem
+
+        return bool(self.vocabulary.df.get(_stem(word)))
 
     def understand(self, question: str, history: list[Turn] | None = None, as_of: str | None = None,
                    today: str | None = None) -> Query:  # fmt: skip
@@ -332,7 +351,7 @@ class Understanding:
         question = clean_question(question)
         today = today or dt.date.today().isoformat()
         reference, source = (as_of, "setting") if as_of else (today, "today")
-        language = detect(question)
+        language = detect(question, self._known_word)
         text = standalone(question, history)
         if language != "en":  # read what resolves (announcement numbers, element names, codes) into English
             gist = english_gist(question)
@@ -362,6 +381,7 @@ class Understanding:
             return
         prediction = self.intent_model.predict(self.encoder.embed_query(text), text)
         query.intent, query.intent_confidence = prediction.intent, round(prediction.confidence, 4)
+        query.intent_scores = {name: round(p, 4) for name, p in prediction.probabilities.items()}
         query.notes += [f"{name}={p:.2f}" for name, p in sorted(prediction.probabilities.items(), key=lambda kv: -kv[1])[:3]]
 
     def _parties(self, text: str) -> list[str]:

@@ -63,3 +63,20 @@ def test_the_october_package_is_the_latest_october(engine):
 def test_cities_name_their_country():
     assert destinations("for our Osaka client") == ["Japan"] and destinations("a plant near Stuttgart") == ["Germany"]
     assert destinations("an English translation") == []
+
+
+def test_a_fragment_made_of_corpus_words_is_english(engine):
+    assert engine.understand("Tb oxide to japanese defence contractor ok").language == "en"
+    assert engine.understand("¿Necesitamos una licencia para exportar disprosio desde China?").language == "es"
+
+
+def test_a_symbol_before_a_trade_word_is_an_element():
+    assert items_in("Ga exports to the US, where do they stand").elements == ["gallium"]
+
+
+def test_a_business_acronym_in_a_long_question_is_context_but_a_rule_acronym_is_not():
+    from assistant.scope import unknown_acronyms
+
+    long = "For a board memo at our wind-turbine OEM client, what did the Busan meeting settle on rare earths and for how long?"
+    assert unknown_acronyms(long, set()) == []
+    assert unknown_acronyms("For a board memo, does a Korean exporter need a KFTA registration to ship photoresist to China?", set())
