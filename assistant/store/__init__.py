@@ -5,7 +5,7 @@ Layout under the index folder::
     index/
       live -> builds/<stamp>      symlink, swapped atomically when a build completes
       builds/<stamp>/
-        chroma/                   Chroma persistent store (via llama-index's ChromaVectorStore) of the vectors
+        chroma/                   Chroma persistent store (written with Chroma's API) of the vectors
                                   this build embedded, or, with LODESTONE_CHROMA_URL, the collection
                                   lodestone-<stamp> on a Chroma server
         vectors.json              the layers (this build's store and earlier builds') holding its vectors
@@ -257,7 +257,7 @@ class _BuildVectors:
     @property
     def store(self):
         if self._store is None:
-            self._store = _vector_store(self.work, self.settings)
+            self._store = _build_collection(self.work, self.settings)
         return self._store
 
     def provide(self, rows: list[dict], embedder) -> int:
@@ -280,7 +280,7 @@ class _BuildVectors:
         source = _existing_collection(self.folders[name], self.settings)
         for batch in range(0, len(ids), 500):
             got = source.get(ids=ids[batch : batch + 500], include=["embeddings", "documents", "metadatas"])
-            self.store._collection.add(
+            self.store.add(
                 ids=got["ids"], embeddings=got["embeddings"], documents=got["documents"], metadatas=got["metadatas"]
             )
             self.own.update(got["ids"])
@@ -290,7 +290,7 @@ class _BuildVectors:
         if self.compact:
             gone = sorted(self.own - ids)
             for batch in range(0, len(gone), 5000):
-                self.store._collection.delete(ids=gone[batch : batch + 5000])
+                self.store.delete(ids=gone[batch : batch + 5000])
             self.own -= set(gone)
             layers = []
         else:
@@ -336,22 +336,16 @@ def _chunk_row(chunk: Chunk, doc: Document) -> dict:
     }
 
 
-def _embed_and_add(store, rows: list[dict], embedder) -> None:
-    from llama_index.core.schema import TextNode
-
+def _embed_and_add(collection, rows: list[dict], embedder) -> None:
+    """Embed rows and add them to a build's collection, through Chroma's own API (no llama-index import)."""
     if not rows:
         return
-    vectors = embedder.embed_texts([r["text"] for r in rows])
-    nodes = [
-        TextNode(
-            id_=r["id"],
-            text=r["text"],
-            embedding=v,
-            metadata={"document_id": r["document_id"], "document": r["document"], "title": r["title"]},
-        )
-        for r, v in zip(rows, vectors)
-    ]
-    store.add(nodes)
+    collection.add(
+        ids=[r["id"] for r in rows],
+        embeddings=embedder.embed_texts([r["text"] for r in rows]),
+        documents=[r["text"] for r in rows],
+        metadatas=[{"document_id": r["document_id"], "document": r["document"], "title": r["title"]} for r in rows],
+    )
 
 
 def _chroma(build: Path, settings: Settings):
@@ -369,6 +363,12 @@ def _chroma(build: Path, settings: Settings):
     except Exception as e:  # connection refused, DNS, TLS: all mean the server is out of reach
         raise ChromaUnavailable(settings.chroma_url, f"{type(e).__name__}: {e}") from None
     return client, f"{COLLECTION}-{build.name.removesuffix('.partial')}"
+
+
+def _build_collection(build: Path, settings: Settings):
+    """The collection a build writes its vectors into (created on first use)."""
+    client, name = _chroma(build, settings)
+    return client.get_or_create_collection(name, metadata={"hnsw:space": "cosine"})
 
 
 def _vector_store(build: Path, settings: Settings, collection=None):
@@ -395,12 +395,12 @@ def _copy_vectors(source: Path, work: Path, settings: Settings):
     """A new vector store for ``work`` holding a copy of the vectors in the build folder ``source`` (compaction)."""
     if not settings.chroma_url:
         shutil.copytree(source / "chroma", work / "chroma")
-    store = _vector_store(work, settings)
+    store = _build_collection(work, settings)
     if settings.chroma_url:
         old = _existing_collection(source, settings)
         for offset in range(0, old.count(), 500):
             rows = old.get(include=["embeddings", "documents", "metadatas"], limit=500, offset=offset)
-            store._collection.add(
+            store.add(
                 ids=rows["ids"], embeddings=rows["embeddings"], documents=rows["documents"], metadatas=rows["metadatas"]
             )
     return store
