@@ -67,9 +67,15 @@ def normalise(name: str) -> str:
     text = _TRAILING_QUALIFIER.sub("", text) if not _TRAILING_QUALIFIER.fullmatch(text) else text
     text = text.replace("&", " and ")
     text = re.sub(r"[.'’`]", "", text)
-    words = re.sub(r"[^\w]+", " ", text).split()
+    words = [ABBREVIATIONS.get(w, w) for w in re.sub(r"[^\w]+", " ", text).split()]
     kept = [w for w in words if w not in LEGAL_FORMS]
     return " ".join(kept or words)
+
+
+# Short forms of words inside names, compared in full: "Halifax Intl Security Forum" is the listed name.
+ABBREVIATIONS = {"intl": "international", "int": "international", "natl": "national", "assn": "association",
+                 "tech": "technologies", "techs": "technologies", "sys": "systems", "aero": "aerospace", "def": "defense",
+                 "defence": "defense", "mfg": "manufacturing", "grp": "group", "hldgs": "holdings", "univ": "university"}  # fmt: skip
 
 
 _SAME_FORM = {"incorporated": "inc", "limited": "ltd", "corporation": "corp", "company": "co", "kabushiki": "kk",
