@@ -412,6 +412,8 @@ def candidate_names(text: str) -> list[str]:
         words = [w for w in match.group(1).split() if w not in _NOT_NAMES]
         name = " ".join(words).strip(" ,.?")
         capitalised = [w for w in words if w[:1].isupper() and not w.isupper()]
+        if re.search(r"\b(list|lists|rule|regulations?|announcement|law|catalogue)\b", name, re.I):
+            continue  # "the Unreliable Entity List", "the Affiliates Rule": a list or a rule, not a company
         if legal_forms(name) or len(capitalised) >= 2:  # "Solstice Photonics Corp.", "Westbrook Aerospace"
             out.append(name)
     return [n for n in dict.fromkeys(out) if n][:3]
