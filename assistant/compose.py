@@ -365,6 +365,11 @@ def _subject(query: Query) -> str:
         if formula and query.items.products:
             product = PRODUCT_NAMES.get(query.items.products[0], query.items.products[0])
             return f"{formula.group(0)} {product}, which contain {labels},"
+        if len(query.items.elements) == 1:  # "samarium-cobalt magnets", "scandium-aluminium alloy"
+            compound = re.search(rf"\b{query.items.elements[0]}-[a-z]+\b", query.question, re.I)
+            noun = forms[0] if len(forms) == 1 else (PRODUCT_NAMES.get(query.items.products[0]) if query.items.products else None)
+            if compound and noun:
+                return f"{compound.group(0).lower()} {noun}"
         if len(forms) == 1 and len(query.items.elements) == 1:
             return f"{query.items.elements[0]} {forms[0]}"  # "dysprosium oxide"
         return labels

@@ -67,9 +67,15 @@ def normalise(name: str) -> str:
     text = _TRAILING_QUALIFIER.sub("", text) if not _TRAILING_QUALIFIER.fullmatch(text) else text
     text = text.replace("&", " and ")
     text = re.sub(r"[.'’`]", "", text)
-    words = re.sub(r"[^\w]+", " ", text).split()
+    words = [ABBREVIATIONS.get(w, w) for w in re.sub(r"[^\w]+", " ", text).split()]
     kept = [w for w in words if w not in LEGAL_FORMS]
     return " ".join(kept or words)
+
+
+# Short forms of words inside names, compared in full: "Halifax Intl Security Forum" is the listed name.
+ABBREVIATIONS = {"intl": "international", "int": "international", "natl": "national", "assn": "association",
+                 "tech": "technologies", "techs": "technologies", "sys": "systems", "aero": "aerospace", "def": "defense",
+                 "defence": "defense", "mfg": "manufacturing", "grp": "group", "hldgs": "holdings", "univ": "university"}  # fmt: skip
 
 
 _SAME_FORM = {"incorporated": "inc", "limited": "ltd", "corporation": "corp", "company": "co", "kabushiki": "kk",
@@ -406,6 +412,8 @@ def candidate_names(text: str) -> list[str]:
         words = [w for w in match.group(1).split() if w not in _NOT_NAMES]
         name = " ".join(words).strip(" ,.?")
         capitalised = [w for w in words if w[:1].isupper() and not w.isupper()]
+        if re.search(r"\b(list|lists|rule|regulations?|announcement|law|catalogue)\b", name, re.I):
+            continue  # "the Unreliable Entity List", "the Affiliates Rule": a list or a rule, not a company
         if legal_forms(name) or len(capitalised) >= 2:  # "Solstice Photonics Corp.", "Westbrook Aerospace"
             out.append(name)
     return [n for n in dict.fromkeys(out) if n][:3]

@@ -27,6 +27,7 @@ from assistant.schema import Passage, Query
 
 SECTION = "what is uncertain"
 MIN_COVERAGE = 0.3  # share of the question's idf weight a sentence must cover
+MIN_COVERAGE_ELEMENT = 0.15  # ... when the doubt names an element the question asks about
 MAX_POINTS = 2
 RARE = 0.03  # a word in at most 3% of the chunks is specific enough to tie a doubt to a question
 
@@ -55,7 +56,7 @@ class Uncertainties:
         for document in dict.fromkeys(documents):
             for passage in self.by_document.get(document, []):
                 # a document's own name and number say little about which of its doubts was asked about
-                title = set(terms(passage.title))
+                title = set(terms(passage.title)) - elements  # an element asked about counts in full
                 weight = {t: self.vocabulary.idf(t) * (0.3 if t in title else 1.0) for t in known}
                 total = sum(weight.values()) or 1.0
                 # a question about this document's subject (it shares two words of its title) may ask about any of its
@@ -66,7 +67,9 @@ class Uncertainties:
                     coverage = sum(w for t, w in weight.items() if t in found) / total
                     beyond_title = [t for t in known if t in found and t not in title]
                     specific = any(t in elements or any(c.isdigit() for c in t) or self._rare(t) for t in beyond_title)
-                    if coverage >= MIN_COVERAGE and beyond_title and (focused or specific):
+                    names_element = bool(elements & found)  # a doubt about the very element asked about
+                    enough = coverage >= (MIN_COVERAGE_ELEMENT if names_element else MIN_COVERAGE)
+                    if enough and beyond_title and (focused or specific):
                         scored.append((coverage, sentence.text))
         scored.sort(key=lambda cs: -cs[0])
         return list(dict.fromkeys(text for _, text in scored))[:MAX_POINTS]

@@ -50,6 +50,11 @@ EVENT_BEFORE = re.compile(
     r"meeting|summit|announcement|notice)\b(?:\W+\w+){0,2}\W*$|\bof\W*$",  # "the notice of 9 October", not "out of China on"
     re.I,
 )
+EVENT_FAR = re.compile(
+    r"\b(added|issued|announced|published|imposed|introduced|adopted|signed|released|listed|designated|put|placed)\b"
+    r"((?:\W+\w+){0,6}?)\W+(?:in|on|during)\W*$",
+    re.I,
+)
 AS_OF_BEFORE = re.compile(r"\b(as of|as at|status on|situation on|position on)\W*$", re.I)
 STATE_WORDS = re.compile(
     r"\b(controlled|control|in force|in effect|suspended|required|require|needed|need|needs|allowed|permitted|"
@@ -123,6 +128,9 @@ def _role(text: str, f: _Found, claim_at: int | None) -> str:
     if re.search(r"\bstill\b", clause, re.I) and re.search(r"\b(on|in|at|by|as of)\W*$", clause, re.I):
         return "as_of"  # "still listed on 1 Dec 2025?" asks for the state on that day
     if EVENT_BEFORE.search(before):
+        return "about"
+    far = EVENT_FAR.search(clause)
+    if far and not STATE_WORDS.search(far.group(2)):  # "the entities added to the list in October 2025"
         return "about"
     opening = len(clause.split()) <= 3 and re.match(r"\s*,", text[f.end :])
     if not clause.strip(" ,") or re.fullmatch(r"\W*(on|in|at|by|during)\W*", clause, re.I) or opening:

@@ -80,3 +80,14 @@ def test_a_business_acronym_in_a_long_question_is_context_but_a_rule_acronym_is_
     long = "For a board memo at our wind-turbine OEM client, what did the Busan meeting settle on rare earths and for how long?"
     assert unknown_acronyms(long, set()) == []
     assert unknown_acronyms("For a board memo, does a Korean exporter need a KFTA registration to ship photoresist to China?", set())
+
+
+def test_a_date_an_event_happened_on_stays_about_even_far_from_its_verb():
+    query = read_dates("May EU firms trade with the companies placed on China's watch list in February 2026?", "2026-11-24")
+    assert query.as_of == "2026-11-24" and query.dates[0].role == "about"
+
+
+def test_a_list_is_not_taken_for_a_company_name():
+    from assistant.screening import candidate_names
+
+    assert candidate_names("Can Chinese firms deal with those on the Unreliable Entity List?") == []

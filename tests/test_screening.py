@@ -229,3 +229,9 @@ def test_any_text_is_screened_or_refused_with_a_reason(screener, text):
     assert screening.outcome in {"exact", "possible", "none"}
     assert all(h.citation and h.citation.quote for h in screening.hits)
     assert screening.outcome != "none" or "www.mofcom.gov.cn" in screening.note
+
+
+def test_short_forms_inside_names_match_the_listed_name():
+    from assistant.screening import normalise
+
+    assert normalise("Halifax Intl. Security Forum") == normalise("Halifax International Security Forum")

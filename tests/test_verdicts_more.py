@@ -71,3 +71,13 @@ def test_a_named_rule_is_what_the_verdict_speaks_of(engine):
 def test_a_change_asked_by_how_much_is_not_a_money_question(engine):
     answer = engine.ask("By how much did the US lower the fentanyl tariff on China in the truce?", as_of="2026-11-24")
     assert not answer.refused
+
+
+def test_the_verdict_names_a_hyphenated_product_as_asked(engine):
+    answer = engine.ask("Do gadolinium-iron targets for a Polish coater need an export licence?", as_of="2026-11-24")
+    assert "gadolinium-iron" in answer.verdict.text
+
+
+def test_why_a_listed_company_was_listed_quotes_the_grounds(engine):
+    answer = engine.ask("Teledyne FLIR - why did china put them on the unreliable list", as_of="2026-11-24")
+    assert "Taiwan" in answer.answer
