@@ -130,13 +130,7 @@ def ask(question, as_json, plain, top_k, as_of):
     """Answer one question with verified citations."""
     from assistant.engine import Engine
 
-    answer = Engine(Settings.load()).ask(clean_question(question), as_of=as_of, k=top_k)
-    if as_json:
-        click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
-    elif plain:
-        click.echo(render_text(answer))
-    else:
-        _print_rich(answer, sources=True)
+    _emit(Engine(Settings.load()).ask(clean_question(question), as_of=as_of, k=top_k), as_json, plain)
 
 
 @main.command()
@@ -149,7 +143,11 @@ def changes(start, end, as_json, plain):
     """Every status change the register records between two dates, in date order, each cited."""
     from assistant.engine import Engine
 
-    answer = Engine(Settings.load()).changes(start, end)
+    _emit(Engine(Settings.load()).changes(start, end), as_json, plain)
+
+
+def _emit(answer, as_json: bool, plain: bool) -> None:
+    """One Answer printed as JSON, as plain text, or drawn with rich."""
     if as_json:
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
     elif plain:

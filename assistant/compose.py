@@ -17,7 +17,7 @@ import re
 from assistant.answer import Sentence, cite
 from assistant.citations import normalise
 from assistant.dates import human_date
-from assistant.decide import Decision
+from assistant.decide import Decision, never_in_force
 from assistant.measures import element_label, status_phrase
 from assistant.register import DEFAULT_CHECK, ELEMENTS, RELATED_PRODUCTS, Measure, Status
 from assistant.schema import Answer, Caveat, Citation, MeasureStatus, Passage, Query, Quote, StatusLine, Verdict
@@ -199,11 +199,12 @@ class Composer:
         strength = ["in_force", "announced", "unknown", "suspended", "not_issued"]
         for m in sorted(primary, key=lambda m: strength.index(by_id[m.id].status) if by_id[m.id].status in strength else 9):
             groups.setdefault(by_id[m.id].status, []).append(m)
-        clauses, cited = [], []
+        clauses, cited, said_never = [], [], False
         for status, measures in groups.items():
             line = by_id[measures[0].id]
             names = phrase_list([self.label(m) for m in measures])
-            never = all(p["status"] != "in_force" for m in measures for p in m.timeline if p["from"] <= query.as_of)
+            never = status in {"suspended", "unknown"} and never_in_force(measures, query.as_of)
+            said_never = said_never or never
             clauses.append(_clause(status, names, line, len(measures) > 1, decision.statuses[measures[0].id].note, never))
             cited += [by_id[m.id].citation for m in measures if by_id[m.id].citation]
         if query.intent == "coverage" and not is_yes_no(query.question):
@@ -215,7 +216,8 @@ class Composer:
             opening = "No: such exports are barred or refused in principle." if is_yes_no(query.question) else "Barred."
         body = "; ".join(clauses)
         text = f"{opening} On {day}, {body}."
-        if decision.asked and decision.asked_confirmed is False and decision.asked not in {"lifted", "not_required"}:
+        repeated = said_never and decision.asked == "in_force"  # a clause already says it never took effect
+        if decision.asked and decision.asked_confirmed is False and decision.asked not in {"lifted", "not_required"} and not repeated:
             text += f" {_not_asked(decision.asked, primary, query.as_of)}"
         text += self._untouched_by_suspension(query, primary, by_id)
         text += self._claim_date(query, decision, cited)
@@ -242,7 +244,7 @@ class Composer:
                 plural = len(untouched) > 1
                 names = ("They" if plural else "It") if untouched == in_force else phrase_list([self.label(m) for m in untouched])
                 verb = "were" if plural else "was"
-                out.append(f" {names} {verb} not suspended by {self.short.get(suspender, suspender)} and {'remain' if len(untouched) > 1 else 'remains'} in force.")
+                out.append(f" {names} {verb} not suspended by {self.short.get(suspender, suspender)} and {'remain' if plural else 'remains'} in force.")
         return "".join(out)
 
     def _claim_date(self, query: Query, decision: Decision, cited: list[int]) -> str:
@@ -429,7 +431,7 @@ def _clause(status: str, names: str, line: StatusLine, plural: bool, note: str |
     if status == "suspended":
         by = f" by {line.by_title}" if line.by_title else ""
         until = f", until {human_date(line.until)}" if line.until else ""
-        before = " before it could take effect" if never else ""
+        before = f" before {'they' if plural else 'it'} could take effect" if never else ""
         return f"{names} {verb} suspended (since {human_date(line.since)}{by}{until}){before}, so {'their' if plural else 'its'} licence requirement does not apply for now"
     if status == "announced":
         return f"{names} {verb} announced but not yet in force ({note or 'not yet effective'})"
@@ -444,8 +446,7 @@ def _clause(status: str, names: str, line: StatusLine, plural: bool, note: str |
 def _not_asked(asked: str, primary: list[Measure], as_of: str) -> str:
     plural = len(primary) > 1
     if asked == "in_force":
-        never = all(p["status"] != "in_force" for m in primary for p in m.timeline if p["from"] <= as_of)
-        if never:  # the register records no period in force up to the as-of date
+        if never_in_force(primary, as_of):  # the register records no period in force up to the as-of date
             recorded = all(m.status_on(as_of).status != "unknown" for m in primary)
             return f"{'They' if plural else 'It'} never took effect{'' if recorded else ' in the period the corpus records'}."
         return f"{'They are' if plural else 'It is'} not in force on that date."

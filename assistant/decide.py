@@ -143,6 +143,11 @@ def asked_status(text: str) -> str | None:
     return next((status for status, pattern in ASKED_STATUS.items() if pattern.search(text)), None)
 
 
+def never_in_force(measures: list[Measure], as_of: str) -> bool:
+    """No period of these measures up to ``as_of`` was in force (announced, then suspended or unknown)."""
+    return all(p["status"] != "in_force" for m in measures for p in m.timeline if p["from"] <= as_of)
+
+
 def _outcome(decision: Decision, query: Query) -> None:
     primary = [m for m in decision.primary if m.id in decision.statuses]
     if query.intent not in {"applicability", "status", "coverage"} and not query.claim and not decision.unlisted:
@@ -174,9 +179,8 @@ def _outcome(decision: Decision, query: Query) -> None:
         else:
             confirmed = decision.asked in actual and len(actual) == 1
             # "unknown" neither confirms nor denies: the corpus has nothing for that date
-            never = decision.asked == "in_force" and all(
-                p["status"] != "in_force" for m in primary for p in m.timeline if p["from"] <= query.as_of
-            )  # "did it ever take effect?": not in any period the corpus records
+            # "did it ever take effect?": not in any period the corpus records
+            never = decision.asked == "in_force" and never_in_force(primary, query.as_of)
             decision.asked_confirmed = None if not confirmed and "unknown" in actual and not never else confirmed
 
 

@@ -279,7 +279,7 @@ class Engine:
         """ "Is TechInsights listed?": the parties register answers, each hit cited and dated."""
         service = self.screening()
         register = service.screener.register
-        names = party_names_in(query.standalone, register)
+        names = list(query.parties)  # read once, before retrieval (_named_parties)
         if not names and not query.items.elements:
             names = candidate_names(query.question)
         if not names:
@@ -382,8 +382,9 @@ class Engine:
         return parse_as_of(as_of, parse_as_of(self.settings.as_of or None, dt.date.today().isoformat()))
 
 
-# An evasion probability at or above this refuses, even when another intent scores higher. On the dev questions,
-# requests to evade score 0.26 and up and legitimate questions 0.16 at most; the floor sits between the two.
+# An evasion probability at or above this refuses, even when another intent scores higher. On the 640 dev questions
+# the two overlap: at 0.22, 1 legitimate question is refused and 2 of the 45 evasion requests of the declining set
+# get through (0.25: 0 and 2; 0.18: 4 and 2). A missed evasion costs more than a refused look-alike.
 EVASION_FLOOR = 0.22
 # What passages answering an intent talk about; added to the search text (the intent itself is learned).
 INTENT_SEARCH = {

@@ -37,12 +37,14 @@ class Uncertainties:
 
     def __init__(self, rows: Iterable[dict], vocabulary: Vocabulary):
         self.vocabulary = vocabulary
-        self.by_document: dict[str, list[Passage]] = {}
+        # document -> (its title's terms, [(sentence, its terms)]): split and stemmed once, not on every question
+        self.by_document: dict[str, list[tuple[set[str], list[tuple[str, set[str]]]]]] = {}
         for row in rows:
             if SECTION in (row.get("section") or "").lower():
                 passage = Passage(row.get("id", ""), row["document_id"], row.get("document", ""), row.get("title", ""),
                                   row["text"], row.get("start", 0), row.get("end", 0), row.get("section", ""))  # fmt: skip
-                self.by_document.setdefault(row["document_id"], []).append(passage)
+                sentences = [(s.text, set(terms(s.text))) for s in split_sentences(passage)]
+                self.by_document.setdefault(row["document_id"], []).append((set(terms(passage.title)), sentences))
 
     def _rare(self, term: str) -> bool:
         return self.vocabulary.df.get(term, 0) <= RARE * self.vocabulary.n
@@ -54,23 +56,22 @@ class Uncertainties:
         named = set(named_documents)
         scored = []
         for document in dict.fromkeys(documents):
-            for passage in self.by_document.get(document, []):
+            for title_terms, sentences in self.by_document.get(document, []):
                 # a document's own name and number say little about which of its doubts was asked about
-                title = set(terms(passage.title)) - elements  # an element asked about counts in full
+                title = title_terms - elements  # an element asked about counts in full
                 weight = {t: self.vocabulary.idf(t) * (0.3 if t in title else 1.0) for t in known}
                 total = sum(weight.values()) or 1.0
                 # a question about this document's subject (it shares two words of its title) may ask about any of its
                 # doubts; otherwise a doubt must share something specific with the question: an element, a number, a rare word
                 focused = len(title & set(known)) >= 2 or document in named
-                for sentence in split_sentences(passage):
-                    found = set(terms(sentence.text))
+                for text, found in sentences:
                     coverage = sum(w for t, w in weight.items() if t in found) / total
                     beyond_title = [t for t in known if t in found and t not in title]
                     specific = any(t in elements or any(c.isdigit() for c in t) or self._rare(t) for t in beyond_title)
                     names_element = bool(elements & found)  # a doubt about the very element asked about
                     enough = coverage >= (MIN_COVERAGE_ELEMENT if names_element else MIN_COVERAGE)
                     if enough and beyond_title and (focused or specific):
-                        scored.append((coverage, sentence.text))
+                        scored.append((coverage, text))
         scored.sort(key=lambda cs: -cs[0])
         return list(dict.fromkeys(text for _, text in scored))[:MAX_POINTS]
 

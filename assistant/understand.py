@@ -27,6 +27,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+import weakref
 from dataclasses import dataclass, field
 
 from assistant.dates import DAY_MONTH_YEAR, ISO, MONTH_DAY_YEAR, NOW, _month
@@ -296,20 +297,18 @@ def described_instrument(text: str, register: Register) -> list[str]:
     return []
 
 
-_TITLES: dict[int, tuple] = {}  # id(register) -> (register, title words by measure, how many titles have each word)
+_TITLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # register -> (title words by measure, titles per word)
 
 
 def _titles(register: Register) -> tuple[dict[str, set[str]], dict[str, int]]:
-    cached = _TITLES.get(id(register))
-    if cached is None or cached[0] is not register:
+    if register not in _TITLES:
         titles = {m.id: _title_words(m.title) for m in register.measures.values() if "#" not in m.id}
         df: dict[str, int] = {}
         for words in titles.values():
             for w in words:
                 df[w] = df.get(w, 0) + 1
-        _TITLES.clear()  # one live register at a time
-        cached = _TITLES[id(register)] = (register, titles, df)
-    return cached[1], cached[2]
+        _TITLES[register] = (titles, df)
+    return _TITLES[register]
 
 
 def _title_words(title: str) -> set[str]:
@@ -349,9 +348,9 @@ class Understanding:
     def _known_word(self, word: str) -> bool:
         if self.vocabulary is None:
             return False
-        from assistant.answer import _stem
+        from assistant.answer import terms
 
-        return bool(self.vocabulary.df.get(_stem(word)))
+        return any(self.vocabulary.df.get(t) for t in terms(word))
 
     def understand(self, question: str, history: list[Turn] | None = None, as_of: str | None = None,
                    today: str | None = None) -> Query:  # fmt: skip

@@ -81,3 +81,8 @@ def test_the_verdict_names_a_hyphenated_product_as_asked(engine):
 def test_why_a_listed_company_was_listed_quotes_the_grounds(engine):
     answer = engine.ask("Teledyne FLIR - why did china put them on the unreliable list", as_of="2026-11-24")
     assert "Taiwan" in answer.answer
+
+
+def test_never_took_effect_is_said_once(engine):
+    answer = engine.ask("Did the lithium battery controls ever take effect?", as_of="2026-11-24")
+    assert answer.verdict.text.count("never took effect") == 1
