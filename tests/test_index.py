@@ -61,7 +61,7 @@ def test_a_build_that_dies_halfway_leaves_the_old_index_answering(tmp_path, smal
     def explode(*args, **kwargs):
         raise RuntimeError("killed halfway")
 
-    monkeypatch.setattr(store.KeywordIndex, "build", explode)
+    monkeypatch.setattr(store, "_keyword_index", explode)
     with pytest.raises(RuntimeError):
         build_index(settings, progress=False, embedder=embedder)
     monkeypatch.undo()
@@ -131,3 +131,51 @@ def test_missing_and_corrupt_index_give_actionable_errors(tmp_path, small_corpus
     (live / "chunks.sqlite3").write_text("{not json")
     with pytest.raises(IndexCorrupt, match="Run: lodestone index build"):
         open_index(settings)
+
+
+def _age(folder, seconds=3600):
+    """Date every file back, as files that were not just written (a build trusts only those to be unchanged)."""
+    import os
+    import time
+
+    for path in folder.rglob("*"):
+        os.utime(path, (time.time() - seconds, time.time() - seconds))
+
+
+def test_an_update_reads_only_the_files_that_changed(tmp_path, small_corpus, embedder, monkeypatch):
+    import assistant.ingest.loaders as loaders
+
+    settings = _settings(tmp_path, small_corpus)
+    memo = small_corpus / "memo.txt"
+    memo.write_text("Internal memo\n\n- Holmium oxide ships under internal order code HOX-2231.\n")
+    _age(small_corpus)
+    build_index(settings, progress=False, embedder=embedder)
+    read, load = [], loaders.load_file
+    monkeypatch.setattr(loaders, "load_file", lambda path, *a: read.append(path.name) or load(path, *a))
+
+    assert build_index(settings, progress=False, embedder=embedder).embedded == 0
+    assert read == []  # nothing changed: no file is read again
+
+    memo.write_text("Internal memo\n\n- Holmium oxide ships under internal order code HOX-9999.\n")  # same size
+    changed = build_index(settings, progress=False, embedder=embedder)
+    assert read == ["memo.txt"] and changed.embedded >= 1 and changed.unchanged_documents == changed.documents - 1
+    engine = Engine(settings, embedder=embedder)
+    assert "HOX-9999" in engine.ask("Which order code does holmium oxide ship under?").answer
+    assert open_index(settings).chunk_with("HOX-2231") is None
+
+    read.clear()
+    full = build_index(settings, full=True, progress=False, embedder=embedder)
+    assert sorted(read) == sorted(p.name for p in small_corpus.iterdir() if not p.name.endswith(".yaml"))
+    assert full.full
+
+
+def test_files_just_written_are_read_again_by_the_next_build(tmp_path, small_corpus, embedder, monkeypatch):
+    """A write in the same clock tick as a build could leave size and time unchanged: such files are not trusted."""
+    import assistant.ingest.loaders as loaders
+
+    settings = _settings(tmp_path, small_corpus)
+    build_index(settings, progress=False, embedder=embedder)  # the fixture's files were just written
+    read, load = [], loaders.load_file
+    monkeypatch.setattr(loaders, "load_file", lambda path, *a: read.append(path.name) or load(path, *a))
+    build_index(settings, progress=False, embedder=embedder)
+    assert LEMONDE in read

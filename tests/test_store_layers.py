@@ -8,6 +8,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.engine import Engine
+from assistant.keyword import segment_builds
 from assistant.store import build_index, index_status, open_index
 from assistant.store.integrity import vector_ids
 from assistant.store.layers import MAX_LAYERS, read_layers
@@ -62,5 +63,5 @@ def test_layers_are_folded_into_one_store_when_they_pile_up(settings, small_corp
     index = open_index(settings)
     assert index.vector_count() == len(index.chunks) and index_status(settings).damage == []
     assert sorted(p.name for p in (settings.index_dir / "builds").iterdir()) == sorted(
-        {live.name} | {layer.build for layer in read_layers(live)} | {builds[-2].name}
-    )  # the builds nobody reads any more are gone
+        {live.name} | {layer.build for layer in read_layers(live)} | set(segment_builds(live)) | {builds[-2].name}
+    )  # the builds nobody reads any more (no vector layer, no keyword segment) are gone

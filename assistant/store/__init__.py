@@ -9,19 +9,22 @@ Layout under the index folder::
                                   this build embedded, or, with LODESTONE_CHROMA_URL, the collection
                                   lodestone-<stamp> on a Chroma server
         vectors.json              the layers (this build's store and earlier builds') holding its vectors
-        keyword/                  bm25s index
+        keyword/                  BM25 segments it reads, the chunks each still counts, its own segment (keyword.py)
         chunks.sqlite3            every chunk with its metadata, read row by row (chunkstore.py)
         register.json             the measures register
         vocabulary.json           document frequencies of answer terms (updated by what changed)
         acronyms.json             in how many chunks each acronym occurs (updated by what changed)
         parties.json              the parties register (listed entities, for screening)
         dropped.json              lines the web-capture cleaner left out, per file
+        files.json                size and times of the files the next build may leave unread (files.py)
         manifest.json             document hashes, model, chunking, schema version
 
-A build starts from the live build: chunks whose id has a vector in one of
-its layers keep it, only the others are embedded, into the new build's own
-store (``layers.py``); nothing is copied, so a 1-document update writes one
-document's vectors. The rest is written, and the ``live`` link is swapped
+A build starts from the live build and costs what changed: files whose size
+and times are unchanged are not read (``files.py``); chunks whose id has a
+vector in one of its layers keep it, only the others are embedded, into the
+new build's own store (``layers.py``); the keyword index gains a segment of
+the new chunks (``keyword.py``); the chunk store is the previous one less the
+changed documents' rows plus the new ones. The rest is written, and the ``live`` link is swapped
 last: a build that dies halfway leaves the previous index serving. A damaged
 live build (see ``integrity.py``) is repaired the same way: whatever vectors
 survive are kept, only the missing ones are embedded again. Every build
@@ -51,19 +54,20 @@ from assistant.errors import ChromaUnavailable, CorpusError, FileTooLarge, Index
 from assistant.ingest.chunking import ChunkingParams, chunk_document
 from assistant.ingest.loaders import read_corpus
 from assistant.intent import ensure_intent_model
-from assistant.keyword import KeywordIndex
+from assistant.keyword import KeywordIndex, segment_builds
 from assistant.models import MODEL_NAME, document_encoder, ensure_query_encoder
 from assistant.parties import PartiesRegister
 from assistant.register import Register
 from assistant.schema import Chunk, Document
 from assistant.store.chunkstore import FILE as CHUNKS
 from assistant.store.chunkstore import ChunkStore, write_chunks
-from assistant.store.integrity import check_build, layer_ids, read_chunk_file
+from assistant.store.files import read_records, write_records
+from assistant.store.integrity import check_build, chunk_ids, layer_ids
 from assistant.store.layers import Layer, build_name, layer_folder, read_layers, should_compact, write_layers
 from assistant.store.live import Lease, generation, leased, live_link, point_live_at
 from assistant.store.vocabulary import AcronymCounts, TermCounts
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 COLLECTION = "lodestone"
 EMBED_BATCH = 256  # chunks embedded and written at a time: a build's memory does not grow with a file's size
 
@@ -112,13 +116,15 @@ def build_index(settings: Settings, full: bool = False, progress=None, embedder=
     """Build or update the index from the corpus; swap it in when complete."""
     set_offline_environment()
     started = time.perf_counter()
-    corpus = read_corpus(Path(settings.corpus_dir), settings.max_file_bytes)
-    documents, problems = corpus.documents, [*corpus.problems, *corpus.warnings]
-    dropped = {path: len(lines) for path, lines in corpus.dropped.items()}
-    params = ChunkingParams(settings.chunk_tokens, settings.chunk_overlap)
-    target = _target_manifest(documents, params, settings.chroma_url or "local")
     builds = Path(settings.index_dir) / "builds"
     _remove_abandoned(builds, settings)
+    params = ChunkingParams(settings.chunk_tokens, settings.chunk_overlap)
+    live = None if full or not live_path(settings).exists() else live_path(settings).resolve()
+    read_at = time.time_ns()
+    corpus = read_corpus(Path(settings.corpus_dir), settings.max_file_bytes, known=read_records(live))
+    documents, problems = corpus.documents, [*corpus.problems, *corpus.warnings]
+    dropped = {path: len(lines) for path, lines in corpus.dropped.items()}
+    target = _target_manifest(documents, params, settings.chroma_url or "local")
     previous, old_manifest = _previous_build(settings, target, full)
     presence = layer_ids(previous, settings) if previous else None
     damage = _live_damage(settings, previous, presence)
@@ -130,12 +136,18 @@ def build_index(settings: Settings, full: bool = False, progress=None, embedder=
             unchanged_documents=len(documents), problems=[str(p) for p in problems],
             seconds=time.perf_counter() - started, path=str(previous), dropped=dropped,
         )  # fmt: skip
+    if corpus.unread and not previous:  # nothing to take the unread files' chunks from: read them after all
+        corpus = read_corpus(Path(settings.corpus_dir), settings.max_file_bytes)
+        documents, problems = corpus.documents, [*corpus.problems, *corpus.warnings]
+        target = _target_manifest(documents, params, settings.chroma_url or "local")
     work = builds / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}.partial"
     lease = Lease.take(settings.index_dir, work.name)  # a build running beside this one won't take it for abandoned
     try:
         embedder = embedder or document_encoder(settings.index_dir)
-        report = _write_build(work, documents, target, (previous, old_manifest, presence), progress, embedder, settings)
+        start = _Start(previous, old_manifest, presence)
+        report = _write_build(work, corpus, target, start, progress, embedder, settings)
         (work / "dropped.json").write_text(json.dumps(corpus.dropped, ensure_ascii=False, indent=1), encoding="utf-8")
+        write_records(work, corpus, [d for d in corpus.documents if d.id in target.documents], read_at)
     finally:
         _release_chroma()
         lease.release()
@@ -184,25 +196,58 @@ def _unchanged(old: Manifest, target: Manifest) -> bool:
     return {i: d["sha256"] for i, d in old.documents.items()} == {i: d["sha256"] for i, d in target.documents.items()}
 
 
-def _write_build(work, documents, target, start, progress, embedder, settings) -> BuildReport:
-    """Write a complete build into ``work``: only chunks whose id has no vector in any layer are embedded."""
+@dataclass
+class _Start:
+    """The live build a build starts from (all None for a build from scratch), and what it holds."""
+
+    build: Path | None
+    manifest: Manifest | None
+    presence: dict | None  # layer -> ids of its vectors (``layer_ids``)
+
+    def __post_init__(self):
+        self.chunk_ids: set[str] = set()
+        self.keyword: KeywordIndex | None = None
+        if self.build is None:
+            return
+        ids, damage = chunk_ids(self.build)
+        self.chunk_ids = set() if damage else ids
+        try:
+            self.keyword = KeywordIndex.load(self.build)
+        except (OSError, ValueError, KeyError, TypeError):
+            self.keyword = None  # damaged: the build indexes every chunk afresh
+
+    def rows_of(self, document_id: str) -> list[dict]:
+        store = ChunkStore.open(self.build)
+        try:
+            return [row for _, row in store.of_document(document_id)]
+        finally:
+            store.close()
+
+
+def _write_build(work, corpus, target, start: _Start, progress, embedder, settings) -> BuildReport:
+    """Write a complete build into ``work``: what changed is chunked and indexed, the rest taken from ``start``;
+    only chunks whose id has no vector in any layer are embedded."""
     from tqdm import tqdm
 
-    previous, old_manifest, presence = start
-    old_chunks = read_chunk_file(previous).rows if previous else {}
     work.mkdir(parents=True)
-    vectors = _BuildVectors(work, previous, presence or {}, settings)
-    report = BuildReport(documents=len(documents), full=previous is None)
-    old_docs = old_manifest.documents if old_manifest else {}
+    vectors = _BuildVectors(work, start.build, start.presence or {}, settings)
+    report = BuildReport(documents=len(corpus.documents), full=start.build is None)
+    old_docs = start.manifest.documents if start.manifest else {}
     params = ChunkingParams(**{k: target.chunking[k] for k in ("chunk_tokens", "chunk_overlap")})
-    rows: list[dict] = []
+    new_rows: list[dict] = []  # rows of the documents chunked by this build
+    kept: set[str] = set()  # ids of the chunks taken over unchanged
+    documents = corpus.documents
     bar = tqdm(documents, desc="Indexing documents", unit="doc", disable=progress is False or not documents)
     for doc in bar:
         old = old_docs.get(doc.id)
-        if old and old["sha256"] == doc.sha256 and all(c in old_chunks for c in old["chunks"]):
-            doc_rows = [old_chunks[c] for c in old["chunks"]]
+        if old and old["sha256"] == doc.sha256 and all(c in start.chunk_ids for c in old["chunks"]):
+            ids = list(old["chunks"])
             report.unchanged_documents += 1
+            report.embedded += vectors.plan(ids, lambda d=doc.id: start.rows_of(d))
+            kept.update(ids)
         else:
+            if doc.id in corpus.unread:  # a stub of an unchanged file whose chunks are lost: read it now
+                doc = _read_again(corpus, doc, settings)
             chunks = chunk_document(doc, params)
             if settings.max_file_chunks and len(chunks) > settings.max_file_chunks:
                 report.problems.append(
@@ -211,25 +256,53 @@ def _write_build(work, documents, target, start, progress, embedder, settings) -
                 del target.documents[doc.id]
                 continue
             doc_rows = [_chunk_row(c, doc) for c in chunks]
-        report.embedded += vectors.provide(doc_rows, embedder)
-        rows += doc_rows
-        target.documents[doc.id]["chunks"] = [r["id"] for r in doc_rows]
-    ids = {r["id"] for r in rows}
-    vectors.finish(ids)
+            ids = [r["id"] for r in doc_rows]
+            report.embedded += vectors.plan(ids, lambda rows=doc_rows: rows)
+            new_rows += doc_rows
+        target.documents[doc.id]["chunks"] = ids
+    all_ids = kept | {r["id"] for r in new_rows}
+    vectors.embed(embedder, progress)
+    vectors.finish(all_ids)
     listed_before = {c for d in old_docs.values() for c in d["chunks"]}
-    report.removed = len(listed_before - ids)
-    _term_counts(TermCounts, previous, old_chunks, rows).save(work)
-    _term_counts(AcronymCounts, previous, old_chunks, rows).save(work)
-    report.chunks, report.documents = len(rows), len(target.documents)
-    _write_chunks(work, rows)
-    KeywordIndex.build([r["id"] for r in rows], [r["text"] for r in rows]).save(work / "keyword")
-    kept = [d for d in documents if d.id in target.documents]
-    Register.from_documents(kept).save(work / "register.json")
-    parties, problems = PartiesRegister.from_documents(kept)
+    report.removed = len(listed_before - all_ids)
+    report.chunks, report.documents = len(all_ids), len(target.documents)
+    replaced = [d for d in old_docs if d not in target.documents or set(old_docs[d]["chunks"]) - kept]
+    removed_rows = [row for d in replaced for row in start.rows_of(d)] if start.chunk_ids else []
+    from_scratch = not start.chunk_ids
+    for kind in (TermCounts, AcronymCounts):
+        _term_counts(kind, start, removed_rows, new_rows, from_scratch).save(work)
+    write_chunks(work, new_rows, None if from_scratch else start.build, replaced)
+    _keyword_index(work, start, kept, new_rows).save(work)
+    registered = [d for d in documents if d.id in target.documents and d.id not in corpus.unread]
+    Register.from_documents(registered).save(work / "register.json")
+    parties, problems = PartiesRegister.from_documents(registered)
     parties.save(work / "parties.json")
     report.problems += problems
     (work / "manifest.json").write_text(json.dumps(asdict(target), indent=1), encoding="utf-8")
     return report
+
+
+def _read_again(corpus, stub: Document, settings: Settings) -> Document:
+    from assistant.ingest.loaders import load_file
+
+    loaded = load_file(corpus.unread.pop(stub.id), settings.max_file_bytes)
+    index = next(i for i, d in enumerate(corpus.documents) if d.id == stub.id)
+    corpus.documents[index] = loaded.document
+    return loaded.document
+
+
+def _keyword_index(work: Path, start: _Start, kept: set[str], new_rows: list[dict]) -> KeywordIndex:
+    """The previous build's keyword index with the new rows added and the gone ones masked; afresh if damaged."""
+    name = build_name(work)
+    if start.keyword is not None and start.keyword.ids() >= kept:
+        return start.keyword.updated(name, kept | {r["id"] for r in new_rows}, [r["id"] for r in new_rows],
+                                     [r["text"] for r in new_rows])  # fmt: skip
+    store = ChunkStore.open(work)
+    try:
+        ids, texts = zip(*((i, row["text"]) for i, row in store.items())) if len(store) else ((), ())
+    finally:
+        store.close()
+    return KeywordIndex.create(name, list(ids), list(texts))
 
 
 class _BuildVectors:
@@ -246,6 +319,8 @@ class _BuildVectors:
         self.held = {layer.build: presence[layer.build] for layer in self.layers}
         self.folders = {layer.build: layer_folder(previous, layer.build) for layer in self.layers}
         self.own: set[str] = set()
+        self._planned: set[str] = set()
+        self._pending: list[tuple[set[str], object]] = []
         stored = {name: len(ids) for name, ids in self.held.items()}
         self.compact = bool(self.layers) and should_compact(self.layers, stored)
         if self.compact:
@@ -260,19 +335,48 @@ class _BuildVectors:
             self._store = _build_collection(self.work, self.settings)
         return self._store
 
-    def provide(self, rows: list[dict], embedder) -> int:
-        """Make sure every row has a vector in some layer; returns how many were embedded."""
-        wanted = [r for r in rows if r["id"] not in self.own]
+    def plan(self, ids: list[str], rows) -> int:
+        """Note which of these chunk ids have a vector in no layer (``rows()`` gives their rows, called only
+        if one has to be embedded); returns how many. ``embed`` embeds everything planned."""
+        wanted = [i for i in ids if i not in self.own and i not in self._planned]
         if not self.compact:
-            wanted = [r for r in wanted if not any(r["id"] in ids for ids in self.held.values())]
+            wanted = [i for i in wanted if not any(i in held for held in self.held.values())]
         else:
-            for name, ids in self.held.items():
-                self._take_in(name, [r["id"] for r in wanted if r["id"] in ids and r["id"] not in self.own])
-            wanted = [r for r in wanted if r["id"] not in self.own]
-        for batch in range(0, len(wanted), EMBED_BATCH):
-            _embed_and_add(self.store, wanted[batch : batch + EMBED_BATCH], embedder)
-        self.own.update(r["id"] for r in wanted)
+            for name, held in self.held.items():
+                self._take_in(name, [i for i in wanted if i in held and i not in self.own])
+            wanted = [i for i in wanted if i not in self.own]
+        if wanted:
+            self._planned.update(wanted)
+            self._pending.append((set(wanted), rows))
         return len(wanted)
+
+    def embed(self, embedder, progress=None) -> None:
+        """Embed every planned chunk into the build's own store, in batches.
+
+        The store is made knowing how many vectors it will take, so Chroma writes its HNSW index to disk once,
+        when the last one is added: left below its sync threshold, the vectors would stay in Chroma's log and
+        every process opening the build would replay them (0.8 s at 10^4 chunks)."""
+        if not self._pending:
+            return
+        if self._store is None:
+            self._store = _build_collection(self.work, self.settings, expected=len(self._planned))
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(self._planned), desc="Embedding chunks", unit="chunk", disable=progress is False)
+        batch: list[dict] = []
+        for wanted, rows in self._pending:
+            for row in rows():
+                if row["id"] in wanted and row["id"] not in self.own:
+                    batch.append(row)
+                    self.own.add(row["id"])
+                if len(batch) >= EMBED_BATCH:
+                    _embed_and_add(self._store, batch, embedder)
+                    bar.update(len(batch))
+                    batch = []
+        _embed_and_add(self._store, batch, embedder)
+        bar.update(len(batch))
+        bar.close()
+        self._pending = []
 
     def _take_in(self, name: str, ids: list[str]) -> None:
         if not ids:
@@ -308,15 +412,20 @@ class _BuildVectors:
         write_layers(self.work, layers)
 
 
-def _term_counts(kind, previous: Path | None, old_chunks: dict[str, dict], rows: list[dict]):
+def _term_counts(kind, start: _Start, removed_rows: list[dict], new_rows: list[dict], from_scratch: bool):
     """The previous build's counts moved by the chunks that left and came; counted afresh when there are none."""
-    counts = kind.load(previous) if previous else None
-    if counts is None or counts.n != len(old_chunks):
-        return kind.from_texts(r["text"] for r in rows)
-    ids = {r["id"] for r in rows}
-    removed = [r["text"] for i, r in old_chunks.items() if i not in ids]
-    added = [r["text"] for r in rows if r["id"] not in old_chunks]
-    return counts.update(removed, added)
+    counts = None if from_scratch else kind.load(start.build)
+    if counts is not None and counts.n == len(start.chunk_ids):
+        return counts.update([r["text"] for r in removed_rows], [r["text"] for r in new_rows])
+    gone = {r["id"] for r in removed_rows}
+    texts = [r["text"] for r in new_rows]
+    if not from_scratch:
+        store = ChunkStore.open(start.build)
+        try:
+            texts += [row["text"] for i, row in store.items() if i not in gone]
+        finally:
+            store.close()
+    return kind.from_texts(texts)
 
 
 def _chunk_row(chunk: Chunk, doc: Document) -> dict:
@@ -365,10 +474,13 @@ def _chroma(build: Path, settings: Settings):
     return client, f"{COLLECTION}-{build.name.removesuffix('.partial')}"
 
 
-def _build_collection(build: Path, settings: Settings):
-    """The collection a build writes its vectors into (created on first use)."""
+def _build_collection(build: Path, settings: Settings, expected: int = 0):
+    """The collection a build writes its vectors into (created on first use), persisted to disk by Chroma
+    when ``expected`` vectors have been added (Chroma takes a threshold of 2 at least)."""
     client, name = _chroma(build, settings)
-    return client.get_or_create_collection(name, metadata={"hnsw:space": "cosine"})
+    threshold = max(expected, 2)
+    metadata = {"hnsw:space": "cosine", "hnsw:sync_threshold": threshold, "hnsw:batch_size": min(100, threshold)}
+    return client.get_or_create_collection(name, metadata=metadata)
 
 
 def _vector_store(build: Path, settings: Settings, collection=None):
@@ -422,10 +534,6 @@ def _release_chroma() -> None:
     SharedSystemClient.clear_system_cache()
 
 
-def _write_chunks(work: Path, rows: list[dict]) -> None:
-    write_chunks(work, rows)
-
-
 def _read_chunks(build: Path) -> ChunkStore:
     try:
         return ChunkStore.open(build)
@@ -449,6 +557,7 @@ def _prune(builds: Path, settings: Settings, keep: set[str]) -> None:
     folders = [b for b in builds.iterdir() if b.is_dir()]
     held = [b for b in folders if b.name in keep or leased(settings.index_dir, b.name)]
     needed = {b.name for b in held} | {layer.build for b in held for layer in (read_layers(b) or [])}
+    needed |= {name for b in held for name in segment_builds(b)}
     for build in folders:
         if build.name not in needed and not build.name.endswith(".partial"):
             _drop_vectors(build, settings)
@@ -478,7 +587,7 @@ def index_status(settings: Settings) -> IndexStatus:
     """What the live build holds, how the corpus changed since, and any damage (IndexCorrupt if unreadable)."""
     build = open_build_path(settings)
     manifest = read_manifest(build)
-    corpus = read_corpus(Path(settings.corpus_dir))
+    corpus = read_corpus(Path(settings.corpus_dir), known=read_records(build))
     documents, problems = corpus.documents, [*corpus.problems, *corpus.warnings]
     current = {d.id: d.sha256 for d in documents}
     built = {i: d["sha256"] for i, d in manifest.documents.items()}
@@ -621,7 +730,7 @@ def _open_build(build: Path, settings: Settings) -> OpenIndex:
     if len(chunks) != listed:
         raise IndexCorrupt(build, f"{CHUNKS} holds {len(chunks)} chunks but the manifest lists {listed}")
     try:
-        keyword = KeywordIndex.load(build / "keyword")
+        keyword = KeywordIndex.load(build)
         register = Register.load(build / "register.json")
         layers = _open_layers(build, settings, len(chunks))
     except (CorpusError, ChromaUnavailable, IndexCorrupt):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -57,15 +58,23 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def write_chunks(build: Path, rows: Iterable[dict]) -> None:
-    """Write every row into a new chunks.sqlite3 of the build folder."""
+def write_chunks(build: Path, rows: Iterable[dict], previous: Path | None = None, replaced: Iterable[str] = ()) -> None:
+    """Write the build's chunks.sqlite3: ``rows`` alone, or, from ``previous``, a copy of that build's store
+    without the chunks of the ``replaced`` documents, plus ``rows`` (what a 1-document update writes)."""
     path = build / FILE
     path.unlink(missing_ok=True)
+    if previous is not None:
+        shutil.copyfile(previous / FILE, path)
     db = sqlite3.connect(path)
     try:
-        db.executescript(_SCHEMA)
-        titles: dict[str, str] = {}
+        if previous is None:
+            db.executescript(_SCHEMA)
         with db:
+            for document_id in replaced:
+                db.execute("DELETE FROM codes WHERE chunk_id IN (SELECT id FROM chunks WHERE document_id = ?)", (document_id,))
+                db.execute("DELETE FROM chunks WHERE document_id = ?", (document_id,))
+                db.execute("DELETE FROM documents WHERE id = ?", (document_id,))
+            titles: dict[str, str] = {}
             for row in rows:
                 db.execute(
                     "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?)",
@@ -76,7 +85,7 @@ def write_chunks(build: Path, rows: Iterable[dict]) -> None:
                 )
                 titles.setdefault(row["document_id"], row.get("title") or "")
                 db.executemany("INSERT INTO codes VALUES (?, ?)", ((c, row["id"]) for c in identifiers(row["text"])))
-            db.executemany("INSERT INTO documents VALUES (?, ?)", titles.items())
+            db.executemany("INSERT OR REPLACE INTO documents VALUES (?, ?)", titles.items())
     finally:
         db.close()
 

@@ -113,10 +113,12 @@ def check_build(build: Path, settings: Settings, presence: dict[str, set[str] | 
 
 
 def _keyword_damage(build: Path, listed: set[str]) -> list[str]:
+    from assistant.keyword import KeywordIndex
+
     try:
-        ids = {i for i in (build / "keyword" / "ids.txt").read_text(encoding="utf-8").split("\n") if i}
-    except (OSError, UnicodeDecodeError):
-        return ["keyword index is missing"]
+        ids = KeywordIndex.load(build).ids()
+    except (OSError, ValueError, KeyError, TypeError):
+        return ["keyword index is missing or damaged"]
     if ids != listed:
         return [f"keyword index lists {len(ids)} chunks, the manifest {len(listed)}"]
     return []
