@@ -88,20 +88,27 @@ class Engine:
             return self._state
 
     def _load(self):
+        from concurrent.futures import ThreadPoolExecutor
+
+        from assistant.intent import load_intent_model
         from assistant.models import RecentVectors, query_encoder
         from assistant.retrieval import HybridRetriever
         from assistant.store import open_index
 
-        index = open_index(self.settings)
-        embedder = RecentVectors(self._embedder or query_encoder(self.settings.index_dir))
+        # Opening the index (mostly importing chromadb, about 1 s) runs beside loading the ONNX encoder and the
+        # intent model, whose native code leaves the interpreter free: a cold start saves about a third of a second.
+        with ThreadPoolExecutor(1, thread_name_prefix="lodestone-open") as pool:
+            opening = pool.submit(open_index, self.settings)
+            try:
+                embedder = RecentVectors(self._embedder or query_encoder(self.settings.index_dir))
+                intents = load_intent_model(self.settings.index_dir, embedder)
+            finally:
+                index = opening.result()
         retriever = HybridRetriever(index, embedder, self.settings.candidates, self.settings.rrf_k, self.settings.dense_weight)
         counts = index.term_counts
         vocabulary = Vocabulary(counts.df, counts.n) if counts else Vocabulary.from_texts([r["text"] for r in index.chunks.values()])
         answerer = ExtractiveAnswerer(vocabulary, self.settings.answer_sentences)
-        from assistant.intent import load_intent_model
-
-        understanding = Understanding(index.register, load_intent_model(self.settings.index_dir, embedder), embedder,
-                                      vocabulary=vocabulary)  # fmt: skip
+        understanding = Understanding(index.register, intents, embedder, vocabulary=vocabulary)
         acronyms = index.acronyms if index.acronyms is not None else acronyms_of([r["text"] for r in index.chunks.values()])
         uncertainties = Uncertainties(index.chunks.in_section(UNCERTAIN_SECTION), vocabulary)
         return OpenState(index, retriever, answerer, understanding, acronyms, uncertainties)
