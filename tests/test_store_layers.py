@@ -65,3 +65,5 @@ def test_layers_are_folded_into_one_store_when_they_pile_up(settings, small_corp
     assert sorted(p.name for p in (settings.index_dir / "builds").iterdir()) == sorted(
         {live.name} | {layer.build for layer in read_layers(live)} | set(segment_builds(live)) | {builds[-2].name}
     )  # the builds nobody reads any more (no vector layer, no keyword segment) are gone
+    for build in (settings.index_dir / "builds").iterdir():  # those kept only for their vectors or postings are slim
+        assert (build / "chunks.sqlite3").exists() == (build.name in {live.name, builds[-2].name})

@@ -553,15 +553,20 @@ def _remove_abandoned(builds: Path, settings: Settings) -> None:
 
 
 def _prune(builds: Path, settings: Settings, keep: set[str]) -> None:
-    """Remove old builds, except the ones kept, any a reader or a running build holds, and the layers those read."""
+    """Remove old builds, except the ones kept, any a reader or a running build holds, and the vector layers and
+    keyword segments those read; of a build kept only for those, its chunk store (the bulk of it) goes."""
     folders = [b for b in builds.iterdir() if b.is_dir()]
     held = [b for b in folders if b.name in keep or leased(settings.index_dir, b.name)]
     needed = {b.name for b in held} | {layer.build for b in held for layer in (read_layers(b) or [])}
     needed |= {name for b in held for name in segment_builds(b)}
     for build in folders:
-        if build.name not in needed and not build.name.endswith(".partial"):
+        if build.name.endswith(".partial") or build in held:
+            continue
+        if build.name not in needed:
             _drop_vectors(build, settings)
             shutil.rmtree(build, ignore_errors=True)
+        else:
+            (build / CHUNKS).unlink(missing_ok=True)
 
 
 @dataclass
