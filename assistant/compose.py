@@ -209,7 +209,7 @@ class Composer:
             cited += [by_id[m.id].citation for m in measures if by_id[m.id].citation]
         if query.intent == "coverage" and not is_yes_no(query.question):
             return None  # "which code covers Dy oxide?" is answered by the quotes, not by a yes or no
-        subject = _subject(query)
+        subject = _subject(query, [f for m in primary for f in m.forms])
         opening = _opening(decision, query, subject)
         bans = [m for m in primary if by_id[m.id].status == "in_force" and BAN.search(self.label(m))]
         if bans and query.intent == "applicability" and not decision.asked_confirmed:
@@ -358,8 +358,9 @@ def _only_later_dates(text: str, as_of: str) -> bool:
     return bool(days) and all(day > as_of for day in days)
 
 
-def _subject(query: Query) -> str:
-    """What the user ships, in the words of the register: "dysprosium oxide", "SmCo magnets, which contain samarium (Sm),"."""
+def _subject(query: Query, forms: list[str] = ()) -> str:
+    """What the user ships, in the words of the register: "dysprosium oxide", "SmCo magnets, which contain samarium (Sm),",
+    or a product form a measure lists that the question uses ("synthetic diamond micropowder")."""
     formula = FORMULA.search(query.question)
     if query.items.elements:
         labels = phrase_list([element_label(e) for e in query.items.elements])
@@ -377,6 +378,9 @@ def _subject(query: Query) -> str:
         return labels
     if query.items.control_codes:
         return phrase_list(query.items.control_codes)
+    used = [f for f in forms if re.search(rf"\b{re.escape(f)}s?\b", query.question, re.I)]
+    if used:
+        return max(used, key=len)
     if query.items.products:
         return phrase_list([PRODUCT_NAMES.get(p, p) for p in query.items.products])
     return ""
@@ -412,6 +416,10 @@ def _opening(decision: Decision, query: Query, subject: str) -> str:
         return "No, that is not right." if query.claim else "No."
     if decision.outcome == "yes" and query.intent == "applicability" and subject:
         return f"{'Yes: e' if is_yes_no(query.question) else 'E'}xports of {subject} need a MOFCOM export licence."
+    if decision.outcome in {"suspended", "not_yet_in_force"} and query.intent == "applicability" and subject:
+        state = "is suspended" if decision.outcome == "suspended" else "is announced but not yet in force"
+        word = ("Not at present" if decision.outcome == "suspended" else "Not yet") if is_yes_no(query.question) else "Not required"
+        return f"{word}: the licence requirement for {subject} {state}."
     if not is_yes_no(query.question):
         return {
             "yes": "In force.", "suspended": "Suspended.", "not_yet_in_force": "Announced, not yet in force.",

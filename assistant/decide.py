@@ -30,10 +30,12 @@ ASKED_STATUS = {
 IN_FORCE_LIKE = {"in_force"}
 # A claim that no licence is needed (any more): checked against the measures in force.
 NOT_REQUIRED = re.compile(
-    r"\b(?:no (?:export |dual-use )?licen[cs]es?\b|need(?:s|ed)? no\b|(?:do|does|did)(?: not|n'?t) need|not (?:be )?(?:needed|required)|"
+    r"\b(?:no (?:export |dual-use )?licen[cs]es?\b|need(?:s|ed)? no\b|(?:ship|export|sell)\w* (?:it |them )?freely|without (?:a |any )?licen[cs]e|(?:do|does|did)(?: not|n'?t) need|not (?:be )?(?:needed|required)|"
     r"no longer (?:need\w*|required|controlled|covered|apply|applies)|licen[cs]e-free|(?:are|is) (?:now )?exempt|not controlled any ?more)",
     re.I,
 )
+
+LICENCE_TALK = re.compile(r"\blicen[cs]|\bpermit\b|\bfreely\b|" + NOT_REQUIRED.pattern, re.I)
 
 
 @dataclass
@@ -75,7 +77,7 @@ def decide(query: Query, register: Register, quoted_documents: list[str]) -> Dec
     # "does the 0.1% rule catch our Dy magnets?": the instrument the question names is what the verdict speaks of
     explicit = [m for m in decision.primary if m.id in query.instruments and (not about or about & set(m.elements))]
     if explicit and query.intent in {"applicability", "status"}:
-        decision.primary = explicit
+        decision.primary = explicit + _binding_besides(decision.primary, explicit, query)
     found = _unique(decision.primary + with_destinations)
     if not found and not items and query.intent in {"applicability", "status", "coverage"}:
         for doc_id in quoted_documents[:2]:
@@ -88,6 +90,18 @@ def decide(query: Query, register: Register, quoted_documents: list[str]) -> Dec
         decision.changes = changes(register, *query.window)
     _outcome(decision, query)
     return decision
+
+
+def _binding_besides(candidates: list[Measure], named: list[Measure], query: Query) -> list[Measure]:
+    """ "It was only in the October package, so it's suspended and we can ship freely?": when the question is
+    about needing a licence and the instrument it names does not bind on the date, the measures in force that
+    cover what it names still do; the verdict must not leave them out."""
+    if query.intent != "applicability" or not LICENCE_TALK.search(query.claim or query.standalone):
+        return []
+    if any(m.status_on(query.as_of).status == "in_force" for m in named):
+        return []
+    about = set(query.items.elements)
+    return [m for m in candidates if m not in named and about & set(m.elements) and m.status_on(query.as_of).status == "in_force"]
 
 
 def _product_measures(query: Query, register: Register) -> list[Measure]:

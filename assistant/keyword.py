@@ -43,6 +43,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import orjson
 
 CONTROL_CODE = re.compile(r"\b(\d[A-E]\d{3})(?:\.([a-z]))?\b", re.I)
 ANNOUNCEMENT = re.compile(
@@ -156,13 +157,13 @@ class Segment:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "ids.txt").write_text("\n".join(self.ids), encoding="utf-8")
         words = sorted(self.vocabulary, key=self.vocabulary.get)
-        (folder / "terms.json").write_text(json.dumps(words, ensure_ascii=False), encoding="utf-8")
+        (folder / "terms.json").write_bytes(orjson.dumps(words))
         np.savez(folder / "postings.npz", ptr=self.ptr, docs=self.docs, tfs=self.tfs, lengths=self.lengths)
 
     @classmethod
     def load(cls, build: str, folder: Path) -> Segment:
         ids = [i for i in (folder / "ids.txt").read_text(encoding="utf-8").split("\n") if i]
-        words = json.loads((folder / "terms.json").read_text(encoding="utf-8"))
+        words = orjson.loads((folder / "terms.json").read_bytes())
         with np.load(folder / "postings.npz") as arrays:
             ptr, docs, tfs, lengths = (arrays[k] for k in ("ptr", "docs", "tfs", "lengths"))
         if len(lengths) != len(ids) or len(ptr) != len(words) + 1 or len(docs) != len(tfs):

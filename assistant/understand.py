@@ -143,7 +143,8 @@ def _role(text: str, f: _Found, claim_at: int | None) -> str:
 
 def read_dates(question: str, reference: str, reference_source: str = "setting") -> Query:
     """The as-of date and the dates a question talks about (a partial Query)."""
-    found = _find_dates(question)
+    names = [m.span() for m in USUAL_NAME.finditer(question)]  # "the October 2025 package" names an instrument
+    found = [f for f in _find_dates(question) if not any(a <= f.start and f.end <= b for a, b in names)]
     claim = CLAIM.search(question)
     claim_at = _claim_start(question, claim) if claim else None
     mentions = []

@@ -1,6 +1,8 @@
 """Questions are embedded by the ONNX export of the same model: the vectors must agree."""
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assistant.models import QueryEncoder, encoder_path, query_encoder
 
@@ -49,3 +51,13 @@ def test_a_one_document_update_does_not_load_torch(tmp_path, small_corpus, embed
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env={"PYTHONPATH": str(REPO_ROOT), "PATH": "/usr/bin:/bin"}, timeout=600)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["1", "False"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=300) | st.lists(
+    st.sampled_from(["NdFeB", "1E902.b", "Dy2O3", "稀土", "licence,", "\n\n", "\t", "—", "\u200b", "\xa0", " ", "x\x1cy", "é"]),
+    max_size=40).map("".join))  # fmt: skip
+def test_chunk_budgets_count_word_pieces_as_the_tokenizer_does(text):
+    from assistant.models import pieces_of, word_pieces
+
+    assert len(pieces_of(text)) == len(word_pieces(text))

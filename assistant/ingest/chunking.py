@@ -16,7 +16,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from assistant.models import MAX_WORD_PIECES, count_word_pieces, word_pieces
+from assistant.models import MAX_WORD_PIECES, count_word_pieces, pieces_of
 from assistant.schema import Chunk, Document
 
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.M)
@@ -76,7 +76,7 @@ def _split(text: str, params: ChunkingParams) -> list[tuple[int, str]]:
     splitter = SentenceSplitter(
         chunk_size=params.chunk_tokens,
         chunk_overlap=params.chunk_overlap,
-        tokenizer=word_pieces,
+        tokenizer=pieces_of,
         paragraph_separator="\n\n",
     )
     pieces, cursor = [], 0

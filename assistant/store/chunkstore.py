@@ -66,6 +66,11 @@ def write_chunks(build: Path, rows: Iterable[dict], previous: Path | None = None
     if previous is not None:
         shutil.copyfile(previous / FILE, path)
     db = sqlite3.connect(path)
+    # A build's store is private until the build completes (a killed build is removed whole), so it is written
+    # without a journal or fsync; a machine crash that still damaged it is found by the integrity check and
+    # repaired by the next build.
+    db.execute("PRAGMA journal_mode = OFF")
+    db.execute("PRAGMA synchronous = OFF")
     try:
         if previous is None:
             db.executescript(_SCHEMA)

@@ -18,8 +18,9 @@ recorded, so their files are always read:
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+
+import orjson
 
 from assistant.ingest.loaders import CorpusRead, file_stat
 from assistant.schema import Document
@@ -34,7 +35,7 @@ def read_records(build: Path | None) -> dict[str, dict]:
     if build is None:
         return {}
     try:
-        data = json.loads((build / FILE).read_text(encoding="utf-8"))
+        data = orjson.loads((build / FILE).read_bytes())
         return data if isinstance(data, dict) else {}
     except (OSError, ValueError):
         return {}
@@ -57,7 +58,7 @@ def write_records(build: Path, corpus: CorpusRead, documents: list[Document], re
             "id": doc.id, "stat": stat, "sha256": doc.sha256, "title": doc.title,
             "dropped": corpus.dropped.get(doc.path, []), "warnings": corpus.file_warnings.get(doc.id, []),
         }  # fmt: skip
-    (build / FILE).write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    (build / FILE).write_bytes(orjson.dumps(records))
 
 
 def _file_of(doc: Document) -> Path:

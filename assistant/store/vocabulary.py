@@ -14,11 +14,12 @@ document, and opening reads one JSON file instead of scanning every chunk.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
+
+import orjson
 
 FILE = "vocabulary.json"
 
@@ -56,13 +57,13 @@ class TermCounts:
         return self
 
     def save(self, build: Path) -> None:
-        (build / self.FILE).write_text(json.dumps({"n": self.n, "df": self.df}, ensure_ascii=False), encoding="utf-8")
+        (build / self.FILE).write_bytes(orjson.dumps({"n": self.n, "df": self.df}))
 
     @classmethod
     def load(cls, build: Path) -> TermCounts | None:
         """The counts saved with a build; None when the build has none (older builds) or they are unreadable."""
         try:
-            data = json.loads((build / cls.FILE).read_text(encoding="utf-8"))
+            data = orjson.loads((build / cls.FILE).read_bytes())
             return cls(dict(data["df"]), int(data["n"]))
         except (OSError, ValueError, KeyError, TypeError):
             return None
