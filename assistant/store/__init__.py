@@ -65,7 +65,7 @@ from assistant.store.chunkstore import FILE as CHUNKS
 from assistant.store.chunkstore import ChunkStore, write_chunks
 from assistant.store.files import read_records, write_records
 from assistant.store.integrity import check_build, chunk_ids, layer_ids
-from assistant.store.layers import Layer, build_name, layer_folder, read_layers, should_compact, write_layers
+from assistant.store.layers import Layer, build_name, compaction, layer_folder, read_layers, write_layers
 from assistant.store.live import Lease, generation, leased, live_link, point_live_at
 from assistant.store.vocabulary import AcronymCounts, TermCounts
 
@@ -310,9 +310,14 @@ def _keyword_index(work: Path, start: _Start, kept: set[str], new_rows: list[dic
 class _BuildVectors:
     """The vectors of a build in progress: its own store, and the earlier layers it reads the rest from.
 
-    Normally the own store starts empty and receives only what no layer holds. When the layers should be
-    compacted (``layers.should_compact``), it starts as a copy of the oldest layer and takes in, from the
-    other layers, the vectors the build needs; the build then names only itself."""
+    Normally the own store starts empty and receives only what no layer holds. Two ways of compacting
+    (``layers.compaction``):
+
+    - *fold*, when layers pile up: the own store also takes in, from every layer but the oldest (the base,
+      normally the big one), the vectors the build needs; the build then names the base and itself. It costs
+      what the small layers hold, not the corpus;
+    - *full*, when the layers hold many vectors no chunk uses: the own store starts as a copy of the base,
+      takes in what it needs from the others and drops the unused; the build names only itself."""
 
     def __init__(self, work: Path, previous: Path | None, presence: dict, settings: Settings):
         self.work, self.settings, self._store = work, settings, None
@@ -323,9 +328,10 @@ class _BuildVectors:
         self.own: set[str] = set()
         self._planned: set[str] = set()
         self._pending: list[tuple[set[str], object]] = []
+        self._taking: dict[str, list[str]] = {}  # layer -> ids a fold takes in from it
         stored = {name: len(ids) for name, ids in self.held.items()}
-        self.compact = bool(self.layers) and should_compact(self.layers, stored)
-        if self.compact:
+        self.mode = compaction(self.layers, stored) if self.layers else None
+        if self.mode == "full":
             base = self.layers[0].build
             self._store = _copy_vectors(self.folders[base], work, settings)
             self.own = set(self.held.pop(base))
@@ -341,8 +347,16 @@ class _BuildVectors:
         """Note which of these chunk ids have a vector in no layer (``rows()`` gives their rows, called only
         if one has to be embedded); returns how many. ``embed`` embeds everything planned."""
         wanted = [i for i in ids if i not in self.own and i not in self._planned]
-        if not self.compact:
+        if self.mode is None:
             wanted = [i for i in wanted if not any(i in held for held in self.held.values())]
+        elif self.mode == "fold":
+            base = self.held[self.layers[0].build]
+            wanted = [i for i in wanted if i not in base]
+            for layer in self.layers[1:]:
+                held = self.held[layer.build]
+                found = [i for i in wanted if i in held]
+                self._taking.setdefault(layer.build, []).extend(found)
+                wanted = [i for i in wanted if i not in held]
         else:
             for name, held in self.held.items():
                 self._take_in(name, [i for i in wanted if i in held and i not in self.own])
@@ -353,15 +367,18 @@ class _BuildVectors:
         return len(wanted)
 
     def embed(self, embedder, progress=None) -> None:
-        """Embed every planned chunk into the build's own store, in batches.
+        """Take in what a fold takes, then embed every planned chunk into the build's own store, in batches.
 
         The store is made knowing how many vectors it will take, so Chroma writes its HNSW index to disk once,
         when the last one is added: left below its sync threshold, the vectors would stay in Chroma's log and
         every process opening the build would replay them (0.8 s at 10^4 chunks)."""
-        if not self._pending:
+        taking = sum(len(ids) for ids in self._taking.values())
+        if not self._pending and not taking:
             return
         if self._store is None:
-            self._store = _build_collection(self.work, self.settings, expected=len(self._planned))
+            self._store = _build_collection(self.work, self.settings, expected=len(self._planned) + taking)
+        for name, ids in self._taking.items():
+            self._take_in(name, ids)
         from tqdm import tqdm
 
         bar = tqdm(total=len(self._planned), desc="Embedding chunks", unit="chunk", disable=progress is False)
@@ -393,16 +410,17 @@ class _BuildVectors:
 
     def finish(self, ids: set[str]) -> None:
         """Drop the own store's vectors no chunk uses any more and write the build's layers."""
-        if self.compact:
+        if self.mode == "full":
             gone = sorted(self.own - ids)
             for batch in range(0, len(gone), 5000):
                 self.store.delete(ids=gone[batch : batch + 5000])
             self.own -= set(gone)
             layers = []
         else:
+            readable = self.layers[:1] if self.mode == "fold" else self.layers  # a fold reads only the base
             covered = set(self.own)
             layers = []
-            for layer in reversed(self.layers):  # the newest layer first: it holds the freshest copy of a vector
+            for layer in reversed(readable):  # the newest layer first: it holds the freshest copy of a vector
                 used = len((self.held[layer.build] & ids) - covered)
                 covered |= self.held[layer.build] & ids
                 if used:

@@ -10,10 +10,13 @@ document's vectors and copies nothing.
 Readers ask every layer for ``k`` plus that layer's unused vectors and keep
 the nearest chunks of their own build, so a vector another build left behind
 never takes a place in the answer. A layer nobody uses any more is released
-with its build folder. When layers pile up (more than ``MAX_LAYERS``) or
-unused vectors reach ``MAX_UNUSED_SHARE`` of the used ones, the next build
-*compacts*: it starts from a copy of the oldest layer, takes in the vectors it
-needs from the others, drops the unused ones, and names only itself.
+with its build folder. When layers pile up (``MAX_LAYERS``), the next build
+*folds* them: it takes the vectors it needs from every layer but the oldest
+into its own store and names the oldest and itself, at the cost of what the
+small layers hold. When unused vectors reach ``MAX_UNUSED_SHARE`` of the used
+ones, it *compacts fully*: it starts from a copy of the oldest layer, takes in
+the vectors it needs from the others, drops the unused ones, and names only
+itself.
 
 >>> [layer.build for layer in read_layers(Path("index/live"))]  # doctest: +SKIP
 ['20261201-220000-ab12cd34', '20261201-231500-ef56ab78']
@@ -63,8 +66,11 @@ def write_layers(build: Path, layers: list[Layer]) -> None:
     (build / FILE).write_text(text, encoding="utf-8")
 
 
-def should_compact(layers: list[Layer], stored: dict[str, int]) -> bool:
-    """True when the next build should fold the layers into one store of its own."""
+def compaction(layers: list[Layer], stored: dict[str, int]) -> str | None:
+    """How the next build should compact its layers: "full" when unused vectors reach ``MAX_UNUSED_SHARE`` of
+    the used ones, "fold" (the small layers into the build's own store) when there are ``MAX_LAYERS``, else None."""
     used = sum(max(layer.used, 0) for layer in layers)
     unused = sum(stored.get(layer.build, 0) - max(layer.used, 0) for layer in layers if layer.used >= 0)
-    return len(layers) >= MAX_LAYERS or unused > MAX_UNUSED_SHARE * max(used, 1)
+    if unused > MAX_UNUSED_SHARE * max(used, 1):
+        return "full"
+    return "fold" if len(layers) >= MAX_LAYERS else None
