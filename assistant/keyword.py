@@ -25,8 +25,9 @@ segment, so the scores equal a bm25s index built over the same chunks
 (``tests/test_keyword.py`` checks this). Terms are made the way bm25s
 makes them: lower case, ``\\b\\w\\w+\\b``, its English stop words (taken from
 bm25s at build time and saved with the index, so searching never imports it),
-Snowball stems. When segments pile up or masked rows reach a quarter, a build
-merges the live rows into one segment (from the postings, no re-tokenising).
+Snowball stems. When segments pile up, a build merges all but the first (the
+big one) into one; when masked rows reach a quarter, all of them (merging
+works on the postings, no text is tokenised again).
 
 >>> index = KeywordIndex.create("b1", ["a", "b"], ["Holmium oxide exports", "Gallium exports"])  # doctest: +SKIP
 >>> index.search("holmium", 5)  # doctest: +SKIP
@@ -223,8 +224,11 @@ class KeywordIndex:
             segments.append(Segment.from_terms(build, list(added_ids), [self.terms(t) for t in added_texts]))
             alive.append(np.ones(len(added_ids), bool))
         rows, live = sum(len(s.ids) for s in segments), sum(int(m.sum()) for m in alive)
-        if len(segments) > MAX_SEGMENTS or rows - live > MAX_DEAD_SHARE * max(live, 1):
+        if rows - live > MAX_DEAD_SHARE * max(live, 1):  # many masked rows: one segment of the live ones
             segments, alive = [merge(build, segments, alive)], [np.ones(live, bool)]
+        elif len(segments) > MAX_SEGMENTS:  # the small segments into one; the first (the big one) stays
+            small = merge(build, segments[1:], alive[1:])
+            segments, alive = [segments[0], small], [alive[0], np.ones(len(small.ids), bool)]
         return KeywordIndex(segments, alive, self.stopwords)
 
     def ids(self) -> set[str]:

@@ -106,3 +106,17 @@ def test_a_question_of_stop_words_or_unknown_terms_finds_nothing():
     assert index.search("zirconium", 5) == []
     assert [i for i, _ in index.search("holmium", 5)] == ["a"]
     assert np.isfinite(index.search("exports", 5)[0][1])
+
+
+def test_many_small_updates_keep_few_segments_and_the_same_scores():
+    from assistant.keyword import MAX_SEGMENTS
+
+    texts = corpus(7, 40)
+    live = {f"c{i}": texts[i] for i in range(20)}
+    index = KeywordIndex.create("b0", list(live), list(live.values()))
+    for n in range(20, 40):  # one chunk per build
+        live[f"c{n}"] = texts[n]
+        index = index.updated(f"b{n}", set(live), [f"c{n}"], [texts[n]])
+        assert len(index.segments) <= MAX_SEGMENTS
+    assert index.segments[0].build == "b0"  # the big first segment was never rewritten
+    check_equal(index, list(live), list(live.values()), "dysprosium export licence")
