@@ -104,8 +104,14 @@ def split_sentences(passage: Passage) -> list[Sentence]:
         out += _sentence(piece, start, passage)
         start = match.end()
     out += _sentence(text[start:], start, passage)
+    if out and out[0].start < 40 and passage.start > 0 and MID_SENTENCE.match(out[0].text):
+        out = out[1:]  # the chunk starts inside a sentence ("55, 56, 58 and 62 of 2025."): not quotable alone
     _attach_lists(out, passage)
     return out
+
+
+# How the tail of a sentence cut by a chunk boundary starts: lower case, or a number continuing a list.
+MID_SENTENCE = re.compile(r"[a-z]|\d+(?:\s*(?:,|-|–|/)\s*\d|\s+(?:and|or|to|of)\b)")
 
 
 LIST_BLOCK = re.compile(r"(?:^[ \t]*(?:\d+\.|[-*•])[ \t]+\S.*(?:\n|$)){3,}", re.M)

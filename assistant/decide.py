@@ -88,6 +88,9 @@ def decide(query: Query, register: Register, quoted_documents: list[str]) -> Dec
     decision.unlisted = unlisted_elements(query, register)
     if query.window:
         decision.changes = changes(register, *query.window)
+        about = set(query.items.elements)  # "how did holmium's status change since...": its measures' changes
+        if about and any(about & set(c.measure.elements) for c in decision.changes):
+            decision.changes = [c for c in decision.changes if about & set(c.measure.elements)]
     _outcome(decision, query)
     return decision
 

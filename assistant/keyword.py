@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import json
 import re
+from array import array
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -127,9 +128,11 @@ class Segment:
     lengths: np.ndarray
 
     @classmethod
-    def from_terms(cls, build: str, ids: list[str], terms: list[list[str]]) -> Segment:
+    def from_terms(cls, build: str, ids: list[str], terms) -> Segment:
+        """The segment of these chunks; ``terms`` yields each chunk's terms in turn (consumed once, so a full
+        build never holds every chunk's terms, and postings go into compact C arrays, not Python lists)."""
         vocabulary: dict[str, int] = {}
-        term_of, doc_of, tf_of = [], [], []
+        term_of, doc_of, tf_of = array("q"), array("i"), array("f")
         lengths = np.zeros(len(ids), dtype=np.float32)
         for row, words in enumerate(terms):
             lengths[row] = len(words)
@@ -137,7 +140,9 @@ class Segment:
                 term_of.append(vocabulary.setdefault(word, len(vocabulary)))
                 doc_of.append(row)
                 tf_of.append(n)
-        return cls._from_postings(build, ids, vocabulary, np.array(term_of, np.int64), doc_of, tf_of, lengths)
+        as_array = (lambda a, kind: np.frombuffer(a, dtype=kind) if len(a) else np.zeros(0, kind))  # noqa: E731
+        return cls._from_postings(build, ids, vocabulary, as_array(term_of, np.int64), as_array(doc_of, np.int32),
+                                  as_array(tf_of, np.float32), lengths)  # fmt: skip
 
     @classmethod
     def _from_postings(cls, build, ids, vocabulary, term_of, doc_of, tf_of, lengths) -> Segment:
@@ -210,7 +215,7 @@ class KeywordIndex:
         """A one-segment index of these chunks (a build from scratch)."""
         stopwords = library_stopwords() if stopwords is None else stopwords
         terms = Terms(stopwords)
-        segment = Segment.from_terms(build, list(ids), [terms(t) for t in texts])
+        segment = Segment.from_terms(build, list(ids), (terms(t) for t in texts))
         return cls([segment], [np.ones(len(ids), bool)], stopwords)
 
     def updated(self, build: str, keep: set[str], added_ids: list[str], added_texts: list[str]) -> KeywordIndex:
@@ -221,7 +226,7 @@ class KeywordIndex:
                  zip(self.segments, self.alive)]  # fmt: skip
         segments = list(self.segments)
         if added_ids:
-            segments.append(Segment.from_terms(build, list(added_ids), [self.terms(t) for t in added_texts]))
+            segments.append(Segment.from_terms(build, list(added_ids), (self.terms(t) for t in added_texts)))
             alive.append(np.ones(len(added_ids), bool))
         rows, live = sum(len(s.ids) for s in segments), sum(int(m.sum()) for m in alive)
         if rows - live > MAX_DEAD_SHARE * max(live, 1):  # many masked rows: one segment of the live ones

@@ -72,6 +72,7 @@ CLAIM = re.compile(
     r"am i right|we were told|i was told|our understanding is|i understand that)\b|\b(?:correct|right|true)\s*\?",
     re.I,
 )
+TO_NOW = re.compile(r"^\W*(?:and|to|until|till|through)\s+(?:today|now|the present|date|this week|this month)\b", re.I)
 SINCE_LAST = re.compile(r"\bsince (?:my|our|the) last (?:check|look|review|update)\b", re.I)
 
 
@@ -157,6 +158,9 @@ def read_dates(question: str, reference: str, reference_source: str = "setting")
         a, b = found[0], found[1]
         mentions[0].role, mentions[1].role = "window_from", "window_to"
         query.window = (a.first, b.last)
+    elif window and len(found) == 1 and TO_NOW.search(question[found[0].end :]):  # "between 1 Oct 2025 and today"
+        mentions[0].role = "window_from"
+        query.window = (found[0].first, reference)
     elif SINCE_LAST.search(question) or (found and re.search(r"\bsince\W*$", question[: found[0].start], re.I)):
         if found and mentions[0].role != "claim":
             mentions[0].role = "window_from"

@@ -91,3 +91,13 @@ def test_a_list_is_not_taken_for_a_company_name():
     from assistant.screening import candidate_names
 
     assert candidate_names("Can Chinese firms deal with those on the Unreliable Entity List?") == []
+
+
+def test_an_instrument_named_by_its_month_is_not_a_date_talked_about():
+    query = read_dates("My colleague says lutetium was only in the April 2025 controls, right?", "2026-11-24")
+    assert query.dates == [] and query.as_of == "2026-11-24"
+
+
+def test_a_window_that_runs_to_today_ends_on_the_as_of_date():
+    query = read_dates("What changed for scandium between 1 March 2025 and now?", "2026-11-24")
+    assert query.window == ("2025-03-01", "2026-11-24")

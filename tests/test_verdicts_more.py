@@ -86,3 +86,35 @@ def test_why_a_listed_company_was_listed_quotes_the_grounds(engine):
 def test_never_took_effect_is_said_once(engine):
     answer = engine.ask("Did the lithium battery controls ever take effect?", as_of="2026-11-24")
     assert answer.verdict.text.count("never took effect") == 1
+
+
+def test_a_licence_question_keeps_the_measure_in_force_when_the_named_one_does_not_bind(engine):
+    answer = engine.ask(
+        "Our agent claims gadolinium oxide was only controlled by the October package, which is suspended, so we "
+        "can export it freely to Spain. Is that so?", as_of="2026-03-01",
+    )  # fmt: skip
+    assert answer.verdict.text.startswith("No, that is not right")
+    assert "licence" in answer.verdict.text and "No. 18 of 2025" in answer.verdict.text
+
+
+def test_a_product_form_the_register_lists_is_the_verdicts_subject(engine):
+    answer = engine.ask("Did exporting diamond wire saws to Vietnam need a licence in January 2026?", as_of="2026-01-15")
+    assert answer.verdict.outcome == "suspended"
+    assert "diamond wire saw" in answer.verdict.text.lower()
+
+
+def test_changes_for_a_named_element_keep_to_its_measures(engine):
+    answer = engine.ask("How did erbium's status change between 1 October 2025 and today?", as_of="2026-12-01")
+    assert answer.verdict.outcome == "changes"
+    assert answer.status_lines and all("erbium" in line.title.lower() for line in answer.status_lines)
+
+
+def test_a_chunk_that_starts_inside_a_sentence_gives_no_fragment_to_quote():
+    from assistant.answer import split_sentences
+    from assistant.schema import Passage
+
+    text = "57 and 58 of 2025 on the same day. The ministry said the new rules would apply to exporters from December."
+    cut = Passage(chunk_id="c2", document_id="d", document="d.md", title="D", text=text, start=480, end=480 + len(text))
+    whole = Passage(chunk_id="c1", document_id="d", document="d.md", title="D", text="Rules " + text, start=0, end=6 + len(text))
+    assert [s.text[:12] for s in split_sentences(cut)] == ["The ministry"]  # the cut sentence's tail is left out
+    assert [s.text[:12] for s in split_sentences(whole)] == ["Rules 57 and", "The ministry"]
