@@ -296,6 +296,8 @@ def _read_again(corpus, stub: Document, settings: Settings) -> Document:
 def _keyword_index(work: Path, start: _Start, kept: set[str], new_rows: list[dict]) -> KeywordIndex:
     """The previous build's keyword index with the new rows added and the gone ones masked; afresh if damaged."""
     name = build_name(work)
+    if not kept:  # every chunk is new (a build from scratch): index the rows in hand
+        return KeywordIndex.create(name, [r["id"] for r in new_rows], [r["text"] for r in new_rows])
     if start.keyword is not None and start.keyword.ids() >= kept:
         return start.keyword.updated(name, kept | {r["id"] for r in new_rows}, [r["id"] for r in new_rows],
                                      [r["text"] for r in new_rows])  # fmt: skip
