@@ -179,3 +179,34 @@ def test_files_just_written_are_read_again_by_the_next_build(tmp_path, small_cor
     monkeypatch.setattr(loaders, "load_file", lambda path, *a: read.append(path.name) or load(path, *a))
     build_index(settings, progress=False, embedder=embedder)
     assert LEMONDE in read
+
+
+def test_a_file_changed_while_a_build_reads_the_corpus_is_read_again_by_the_next(tmp_path, small_corpus, embedder, monkeypatch):
+    """What a build records of a file is its size and times as it read it, not as they are when it finishes."""
+    import os
+    import time
+
+    import assistant.ingest.loaders as loaders
+
+    settings = _settings(tmp_path, small_corpus)
+    memo = small_corpus / "memo.txt"
+    memo.write_text("Internal memo\n\n- Erbium targets ship under internal order code ERB-1111.\n")
+    _age(small_corpus)
+    build_index(settings, progress=False, embedder=embedder)
+    memo.write_text("Internal memo\n\n- Erbium targets ship under internal order code ERB-2222.\n")
+    os.utime(memo, (time.time() - 1800, time.time() - 1800))
+    load = loaders.load_file
+
+    def read_then_edit(path, *args):
+        loaded = load(path, *args)
+        if path.name == "memo.txt":  # an editor saves the file again just after the build read it
+            memo.write_text("Internal memo\n\n- Erbium targets ship under internal order code ERB-3333.\n")
+            os.utime(memo, (time.time() - 900, time.time() - 900))
+        return loaded
+
+    monkeypatch.setattr(loaders, "load_file", read_then_edit)
+    build_index(settings, progress=False, embedder=embedder)
+    assert open_index(settings).chunk_with("ERB-2222")
+    monkeypatch.setattr(loaders, "load_file", load)
+    build_index(settings, progress=False, embedder=embedder)
+    assert open_index(settings).chunk_with("ERB-3333") and not open_index(settings).chunk_with("ERB-2222")

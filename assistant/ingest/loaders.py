@@ -57,6 +57,7 @@ class CorpusRead:
     warnings: list[str] = field(default_factory=list)
     unread: dict[str, Path] = field(default_factory=dict)  # document id -> file, for stubs of unchanged files
     file_warnings: dict[str, list[str]] = field(default_factory=dict)  # document id -> its parser warnings
+    stats: dict[str, list[int]] = field(default_factory=dict)  # document id -> its file's ``file_stat`` when read
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
@@ -102,7 +103,11 @@ def read_corpus(corpus_dir: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES, 
     corpus, seen = CorpusRead(), {}
     for path in corpus_files(corpus_dir):
         try:
-            loaded = _unread(path, known) if known else None
+            stat = file_stat(path)  # taken before reading: a write after it shows in the next build's stat
+        except OSError:
+            stat = None
+        try:
+            loaded = _unread(path, known, stat) if known and stat else None
             if loaded is None:
                 loaded = load_file(path, max_file_bytes)
             else:
@@ -117,6 +122,8 @@ def read_corpus(corpus_dir: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES, 
             continue
         seen[doc.id] = doc.path
         corpus.documents.append(doc)
+        if stat:
+            corpus.stats[doc.id] = stat
         corpus.warnings += loaded.warnings
         if loaded.warnings:
             corpus.file_warnings[doc.id] = loaded.warnings
@@ -125,16 +132,11 @@ def read_corpus(corpus_dir: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES, 
     return corpus
 
 
-def _unread(path: Path, known: dict) -> LoadedFile | None:
+def _unread(path: Path, known: dict, stat: list[int]) -> LoadedFile | None:
     """A stub for a file the last build recorded with the same size and times, or None (read it)."""
     relative = _relative(path)
     record = known.get(relative)
-    if not record or record.get("stat") is None:
-        return None
-    try:
-        if file_stat(path) != record["stat"]:
-            return None
-    except OSError:
+    if not record or record.get("stat") != stat:
         return None
     doc = Document(id=record["id"], path=relative, title=record.get("title", ""), text="", sha256=record["sha256"])
     return LoadedFile(doc, list(record.get("dropped") or []), list(record.get("warnings") or []))

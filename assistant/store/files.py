@@ -22,7 +22,7 @@ from pathlib import Path
 
 import orjson
 
-from assistant.ingest.loaders import CorpusRead, file_stat
+from assistant.ingest.loaders import CorpusRead
 from assistant.schema import Document
 
 FILE = "files.json"
@@ -47,22 +47,11 @@ def write_records(build: Path, corpus: CorpusRead, documents: list[Document], re
     for doc in documents:
         if doc.id not in corpus.unread and any(doc.meta.get(f) for f in REGISTER_FIELDS):
             continue
-        path = corpus.unread.get(doc.id) or _file_of(doc)
-        try:
-            stat = file_stat(path)
-        except OSError:
-            continue
-        if max(stat[1], stat[3]) > read_at_ns - RACY_SECONDS * 1_000_000_000:
+        stat = corpus.stats.get(doc.id)  # as it was when read: a file changed since is read again next time
+        if stat is None or max(stat[1], stat[3]) > read_at_ns - RACY_SECONDS * 1_000_000_000:
             continue
         records[doc.path] = {
             "id": doc.id, "stat": stat, "sha256": doc.sha256, "title": doc.title,
             "dropped": corpus.dropped.get(doc.path, []), "warnings": corpus.file_warnings.get(doc.id, []),
         }  # fmt: skip
     (build / FILE).write_bytes(orjson.dumps(records))
-
-
-def _file_of(doc: Document) -> Path:
-    from assistant.config import REPO_ROOT
-
-    path = Path(doc.path)
-    return path if path.is_absolute() else REPO_ROOT / path
