@@ -64,7 +64,7 @@ from assistant.schema import Chunk, Document
 from assistant.store.chunkstore import FILE as CHUNKS
 from assistant.store.chunkstore import ChunkStore, write_chunks
 from assistant.store.files import read_records, write_records
-from assistant.store.integrity import check_build, chunk_ids, layer_ids
+from assistant.store.integrity import Holdings, check_build
 from assistant.store.layers import Layer, build_name, compaction, layer_folder, read_layers, write_layers
 from assistant.store.live import Lease, generation, leased, live_link, point_live_at
 from assistant.store.vocabulary import AcronymCounts, TermCounts
@@ -128,8 +128,8 @@ def build_index(settings: Settings, full: bool = False, progress=None, embedder=
     dropped = {path: len(lines) for path, lines in corpus.dropped.items()}
     target = _target_manifest(documents, params, settings.chroma_url or "local")
     previous, old_manifest = _previous_build(settings, target, full)
-    presence = layer_ids(previous, settings) if previous else None
-    damage = _live_damage(settings, previous, presence)
+    holdings = Holdings.read(previous, settings) if previous else None
+    damage = _live_damage(settings, previous, holdings)
     ensure_query_encoder(settings.index_dir)
     ensure_intent_model(settings.index_dir)
     if previous and not damage and _unchanged(old_manifest, target):
@@ -146,7 +146,7 @@ def build_index(settings: Settings, full: bool = False, progress=None, embedder=
     lease = Lease.take(settings.index_dir, work.name)  # a build running beside this one won't take it for abandoned
     try:
         embedder = embedder or document_encoder(settings.index_dir)
-        start = _Start(previous, old_manifest, presence)
+        start = _Start(previous, old_manifest, holdings)
         report = _write_build(work, corpus, target, start, progress, embedder, settings)
         (work / "dropped.json").write_text(json.dumps(corpus.dropped, ensure_ascii=False, indent=1), encoding="utf-8")
         write_records(work, corpus, [d for d in corpus.documents if d.id in target.documents], read_at)
@@ -173,12 +173,12 @@ def _target_manifest(documents: list[Document], params: ChunkingParams, vectors:
     )
 
 
-def _live_damage(settings: Settings, previous: Path | None, presence=None) -> list[str]:
+def _live_damage(settings: Settings, previous: Path | None, holdings: Holdings | None = None) -> list[str]:
     """Damage of the live build this one starts from; a link to a missing build is damage too."""
     live = live_path(settings)
     if live.is_symlink() and not live.exists():
         return [f"the live link points at a missing build ({os.readlink(live)})"]
-    return check_build(previous, settings, presence) if previous else []
+    return check_build(previous, settings, holdings) if previous else []
 
 
 def _previous_build(settings: Settings, target: Manifest, full: bool) -> tuple[Path | None, Manifest | None]:
@@ -200,23 +200,23 @@ def _unchanged(old: Manifest, target: Manifest) -> bool:
 
 @dataclass
 class _Start:
-    """The live build a build starts from (all None for a build from scratch), and what it holds."""
+    """The live build a build starts from (None for a build from scratch), its manifest and what it holds."""
 
     build: Path | None
     manifest: Manifest | None
-    presence: dict | None  # layer -> ids of its vectors (``layer_ids``)
+    holdings: Holdings | None
 
-    def __post_init__(self):
-        self.chunk_ids: set[str] = set()
-        self.keyword: KeywordIndex | None = None
-        if self.build is None:
-            return
-        ids, damage = chunk_ids(self.build)
-        self.chunk_ids = set() if damage else ids
-        try:
-            self.keyword = KeywordIndex.load(self.build)
-        except (OSError, ValueError, KeyError, TypeError):
-            self.keyword = None  # damaged: the build indexes every chunk afresh
+    @property
+    def presence(self) -> dict | None:  # layer -> ids of its vectors
+        return self.holdings.presence if self.holdings else None
+
+    @property
+    def chunk_ids(self) -> set[str]:  # empty when the chunk store is damaged: every document is chunked again
+        return self.holdings.chunk_ids if self.holdings and not self.holdings.chunk_damage else set()
+
+    @property
+    def keyword(self) -> KeywordIndex | None:  # None when damaged: every chunk is indexed afresh
+        return self.holdings.keyword if self.holdings else None
 
     def rows_of(self, document_id: str) -> list[dict]:
         store = ChunkStore.open(self.build)

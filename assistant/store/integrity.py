@@ -81,8 +81,31 @@ def layer_ids(build: Path, settings: Settings) -> dict[str, set[str] | None] | N
     return {layer.build: vector_ids(layer_folder(build, layer.build), settings) for layer in layers}
 
 
-def check_build(build: Path, settings: Settings, presence: dict[str, set[str] | None] | None = None) -> list[str]:
-    """The damage of one build folder, as lines a user can read (``presence``: its ``layer_ids``, if known)."""
+@dataclass
+class Holdings:
+    """What a build holds, read once: chunk ids, vector ids per layer, the keyword index (None when damaged).
+
+    A build reads it of the live build to check it and to start from it; ``index status`` to check it."""
+
+    chunk_ids: set[str]
+    chunk_damage: list[str]
+    presence: dict[str, set[str] | None] | None  # ``layer_ids``
+    keyword: object | None
+
+    @classmethod
+    def read(cls, build: Path, settings: Settings) -> Holdings:
+        from assistant.keyword import KeywordIndex
+
+        ids, damage = chunk_ids(build)
+        try:
+            keyword = KeywordIndex.load(build)
+        except (OSError, ValueError, KeyError, TypeError):
+            keyword = None
+        return cls(ids, damage, layer_ids(build, settings), keyword)
+
+
+def check_build(build: Path, settings: Settings, holdings: Holdings | None = None) -> list[str]:
+    """The damage of one build folder, as lines a user can read (``holdings``: what it holds, if already read)."""
     from assistant.errors import IndexCorrupt
     from assistant.store import read_manifest
 
@@ -90,12 +113,13 @@ def check_build(build: Path, settings: Settings, presence: dict[str, set[str] | 
         manifest = read_manifest(build)
     except IndexCorrupt:
         return ["manifest.json is missing or unreadable"]
+    holdings = holdings or Holdings.read(build, settings)
     listed = {c for d in manifest.documents.values() for c in d["chunks"]}
-    stored, damage = chunk_ids(build)
+    stored, damage = holdings.chunk_ids, list(holdings.chunk_damage)
     missing_rows = listed - stored
     if missing_rows and not damage:
         damage.append(f"{CHUNKS}: {len(missing_rows)} of {len(listed)} chunks in the manifest are missing")
-    presence = presence if presence is not None else layer_ids(build, settings)
+    presence = holdings.presence
     if presence is None:
         damage.append("vectors.json is unreadable")
     else:
@@ -106,19 +130,10 @@ def check_build(build: Path, settings: Settings, presence: dict[str, set[str] | 
         vectors = set().union(*(ids for ids in presence.values() if ids is not None))
         if listed - vectors:
             damage.append(f"vectors: {len(listed - vectors)} of {len(listed)} chunks have no vector")
-    damage += _keyword_damage(build, listed)
+    if holdings.keyword is None:
+        damage.append("keyword index is missing or damaged")
+    elif (ids := holdings.keyword.ids()) != listed:
+        damage.append(f"keyword index lists {len(ids)} chunks, the manifest {len(listed)}")
     if not (build / "register.json").is_file():
         damage.append("register.json is missing")
     return damage
-
-
-def _keyword_damage(build: Path, listed: set[str]) -> list[str]:
-    from assistant.keyword import KeywordIndex
-
-    try:
-        ids = KeywordIndex.load(build).ids()
-    except (OSError, ValueError, KeyError, TypeError):
-        return ["keyword index is missing or damaged"]
-    if ids != listed:
-        return [f"keyword index lists {len(ids)} chunks, the manifest {len(listed)}"]
-    return []
