@@ -35,7 +35,7 @@ NOT_REQUIRED = re.compile(
     re.I,
 )
 
-LICENCE_TALK = re.compile(r"\blicen[cs]|\bpermit\b|\bfreely\b|" + NOT_REQUIRED.pattern, re.I)
+LICENCE_TALK = re.compile(r"\blicen[cs]|\bpermit\b|" + NOT_REQUIRED.pattern, re.I)  # a question about needing a licence
 
 
 @dataclass
