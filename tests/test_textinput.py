@@ -73,3 +73,16 @@ def test_the_cli_answers_a_question_with_an_invalid_utf8_byte(built_index):
     answer = json.loads(done.stdout)
     assert answer["question"] == "Is holmium \ufffd controlled?"
     assert "holmium" in answer["answer"].lower()
+
+
+def test_the_cli_prints_a_long_answer_whole_and_keeps_its_exit_codes(built_index):
+    # `ask` and `changes` leave without tearing the interpreter down: what they printed must all arrive.
+    done = run_cli(built_index, "changes", "--from", "2025-01-01", "--to", "2026-11-30", "--plain")
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")[-2000:]
+    text = done.stdout.decode()
+    assert text.startswith("(as of") and text.count("\n[") >= 5
+    assert text.rstrip().endswith('"') or "Note:" in text.rsplit("\n", 1)[-1]
+
+    refused = run_cli(built_index, "ask", "   ")
+    assert refused.returncode == 1
+    assert refused.stderr.startswith(b"Error: ") and b"Traceback" not in refused.stderr
