@@ -82,16 +82,38 @@ def unknown_acronyms(question: str, known: set[str]) -> list[str]:
     ]  # fmt: skip
 
 
+def regime_named(question: str, acronyms: list[str]) -> bool:
+    """One of these acronyms names the rule asked about: a rule word follows it ("REACH registration duties").
+
+    >>> regime_named("What are the EU REACH registration obligations for NdFeB?", ["REACH"]), regime_named(
+    ...     "Our ACME plant ships NdFeB to Spain: licence?", ["ACME"])
+    (True, False)
+    """
+    return any(RULE_WORD.match(m.group(1)) for a in acronyms for m in re.finditer(rf"\b{re.escape(a)}\b\W+(\w+)", question))
+
+
 RULE_WORD = re.compile(r"\b(licen[cs]\w*|laws?|acts?|rules?|regulations?|regulat\w+|registration|registered|regime|"
                        r"controls?|requirements?|reqs|permits?|lists?|sanctions?|ministry|agency|authority)\b", re.I)
 
 
-PARAMETER_QUESTION = re.compile(r"\b(temperatures?|temps?|atmosphere|gas|pressure|furnace settings?|heating rate|profile)\b", re.I)
+# A parameter is asked for when the question's own words ask it ("at what temperature", "which atmosphere should
+# we use"), not when a product is described by one ("magnets with 4% Dy for temperature stability").
+PARAMETER_WORD = r"(?:temperatures?|temps?|atmospheres?|gas|pressures?|furnace settings?|heating rates?|profiles?)"
+PARAMETER_QUESTION = re.compile(
+    rf"\b(?:what|which|how high|how hot)\b(?:\W+\w+){{0,4}}?\W+{PARAMETER_WORD}\b|\b{PARAMETER_WORD}\b(?:\W+\w+){{0,3}}?\W+"
+    r"(?:should|do|does|must|to use|is needed|is used|are used)\b|\b(?:furnace settings?|heating rates?)\b",
+    re.I,
+)
 PARAMETER = re.compile(r"\d\s*(?:°|degrees|℃|bar|pa\b|kpa|mpa)|\b(argon|vacuum|nitrogen|hydrogen atmosphere)\b", re.I)
 
 
 def missing_parameter(question: str, quoted: list[str]) -> bool:
-    """A process parameter asked for (a temperature, an atmosphere) that no quoted sentence gives."""
+    """A process parameter asked for (a temperature, an atmosphere) that no quoted sentence gives.
+
+    >>> [bool(PARAMETER_QUESTION.search(q)) for q in ("At what temperature do you sinter NdFeB?",
+    ...     "Which sintering atmosphere should we use?", "NdFeB with 4% Dy for temperature stability: licence needed?")]
+    [True, True, False]
+    """
     return bool(PARAMETER_QUESTION.search(question)) and not any(PARAMETER.search(s) for s in quoted)
 
 
