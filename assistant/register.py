@@ -18,6 +18,7 @@ Status on a date:
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import asdict, dataclass, field
@@ -157,7 +158,20 @@ def _measure(measure_id: str, title: str, doc: Document, items: dict, timeline: 
 
 
 def _phrase_in(phrase: str, text: str) -> bool:
-    return bool(re.search(rf"(?<![\w.]){re.escape(phrase)}(?!\w)", text))
+    """A declared term used in lower-cased text, however its words are joined: "affiliates rule" is in "the
+    affiliates (50%) rule", "affiliates' rule" and "affiliates-rule".
+
+    >>> [_phrase_in("affiliates rule", t) for t in ("the bis affiliates (50%) rule", "affiliates' rule", "affiliates ruled")]
+    [True, True, False]
+    """
+    return bool(_phrase_pattern(phrase).search(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _phrase_pattern(phrase: str) -> re.Pattern:
+    words = [re.escape(w) for w in phrase.split()]
+    joint = r"(?:'s?)?(?:\W+|\s*\([^()]{0,15}\)\s*)"  # a possessive, punctuation, or a short aside in brackets
+    return re.compile(rf"(?<![\w.]){joint.join(words)}(?!\w)")
 
 
 def _code_match(code: str, codes: list[str]) -> bool:
