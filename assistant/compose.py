@@ -239,7 +239,7 @@ class Composer:
                   if any(measures[i].document_id == m.document_id and i != m.id for m in in_force if "#" in m.id for i in ids)}  # fmt: skip
         out = []
         for suspender in sorted(named):
-            untouched = [m for m in in_force if m.id not in suspended_by[suspender]]
+            untouched = [m for m in in_force if m.id not in suspended_by[suspender] and m.document_id != suspender]
             if untouched:
                 plural = len(untouched) > 1
                 names = ("They" if plural else "It") if untouched == in_force else phrase_list([self.label(m) for m in untouched])

@@ -78,7 +78,7 @@ def decide(query: Query, register: Register, quoted_documents: list[str]) -> Dec
     explicit = [m for m in decision.primary if m.id in query.instruments and (not about or about & set(m.elements))]
     if explicit and query.intent in {"applicability", "status"}:
         decision.primary = explicit + _binding_besides(decision.primary, explicit, query)
-    found = _unique(decision.primary + with_destinations)
+    found = _unique(decision.primary + with_destinations + _suspended_by_named(query, register))
     if not found and not items and query.intent in {"applicability", "status", "coverage"}:
         for doc_id in quoted_documents[:2]:
             found += _best_of_document(query.standalone, register.for_documents([doc_id]))
@@ -93,6 +93,16 @@ def decide(query: Query, register: Register, quoted_documents: list[str]) -> Dec
             decision.changes = [c for c in decision.changes if about & set(c.measure.elements)]
     _outcome(decision, query)
     return decision
+
+
+def _suspended_by_named(query: Query, register: Register) -> list[Measure]:
+    """ "Where does No. 72 stand?": a suspending instrument is known by what it suspends; their statuses belong
+    beside its own."""
+    named = {register.measures[i].document_id for i in query.instruments if i in register.measures}
+    if not named or query.intent not in {"status", "coverage", "applicability"}:
+        return []
+    return _collapse(query.standalone, [m for m in register.measures.values() if m.document_id not in named
+                     and any(p["status"] == "suspended" and p.get("by") in named for p in m.timeline)])  # fmt: skip
 
 
 def _binding_besides(candidates: list[Measure], named: list[Measure], query: Query) -> list[Measure]:
