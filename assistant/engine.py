@@ -32,7 +32,15 @@ from assistant.parties import open_parties
 from assistant.register import ItemQuery
 from assistant.render.markdown import render as render_markdown
 from assistant.schema import Answer, Passage, Query, Screening, Turn
-from assistant.scope import acronyms_of, has_anchor, missing_amount, missing_parameter, missing_period, unknown_acronyms
+from assistant.scope import (
+    acronyms_of,
+    has_anchor,
+    missing_amount,
+    missing_parameter,
+    missing_period,
+    regime_named,
+    unknown_acronyms,
+)
 from assistant.screening import Screener, candidate_names, listed_parties, party_names_in
 from assistant.status import StatusWriter
 from assistant.textinput import clean_question
@@ -316,7 +324,9 @@ class Engine:
         quoted = [s.text for s in composition.sentences]
         if not quoted or missing_period(query.question, quoted) or missing_amount(query.question, quoted) or missing_parameter(query.question, quoted):
             return "unsupported"
-        if not named and unknown_acronyms(query.question, state.acronyms):
+        unknown = unknown_acronyms(query.question, state.acronyms)
+        # An element or product does not make a question about another regime answerable ("REACH duties for NdFeB").
+        if unknown and not (query.instruments or identifier_tokens(query.standalone)) and (not named or regime_named(query.question, unknown)):
             return "unsupported"
         if anchored or (query.intent in IN_DOMAIN and query.intent_confidence >= 0.45):
             return None
@@ -389,10 +399,11 @@ class Engine:
         return parse_as_of(as_of, parse_as_of(self.settings.as_of or None, dt.date.today().isoformat()))
 
 
-# An evasion probability at or above this refuses, even when another intent scores higher. On the 640 dev questions
-# the two overlap: at 0.22, 1 legitimate question is refused and 2 of the 45 evasion requests of the declining set
-# get through (0.25: 0 and 2; 0.18: 4 and 2). A missed evasion costs more than a refused look-alike.
-EVASION_FLOOR = 0.22
+# An evasion probability at or above this refuses, even when another intent scores higher. On the 830 dev questions
+# the two overlap: at 0.30, 2 legitimate questions are refused by it and 6 that should be refused get through it,
+# most of them refused on other grounds (0.22: 3 and 4; 0.38: 1 and 8). A missed evasion costs more than a refused
+# look-alike, but dev does not tell 0.22 from 0.30 apart; 0.30 refuses fewer look-alikes.
+EVASION_FLOOR = 0.30
 # What passages answering an intent talk about; added to the search text (the intent itself is learned).
 INTENT_SEARCH = {
     "history": "earlier export controls before 2025 history precedent",
