@@ -36,6 +36,8 @@ def test_changes_lists_only_the_window_in_date_order(engine):
     [
         ("Our Ningbo plant ships sintered NdFeB magnets with about 4% Dy to a motor maker in Germany; licence needed?",
          "2026-11-24", "yes", ["Yes", "No. 18 of 2025", "in force"]),
+        ("Grade 48H NdFeB blocks, 3 wt% Dy for heat resistance at 150 degrees, to a pump maker in Austria: MOFCOM licence?",
+         "2026-11-24", "yes", ["Yes", "No. 18 of 2025", "in force"]),
         ("Is neodymium oxide on any Chinese control list?", "2026-11-24", "not_listed", ["Not listed", "neodymium"]),
         ("do we need a licence for holmium oxide going to the Netherlands?", "2025-11-20", "suspended", ["suspended"]),
         ("do we need a licence for holmium oxide going to the Netherlands?", "2025-10-20", "not_yet_in_force", ["Not yet"]),
@@ -105,6 +107,9 @@ def test_advice_and_predictions_are_declined(engine, question):
         "Does routing our Dy magnets through a third country change whether a licence is needed?",
         "What process documentation does the exporter have to include in the licence application?",
         "Is there anything about prices in the April 2025 announcement?",
+        "What can we do so our licence application for terbium isn't held up for weeks?",
+        pytest.param("As a forwarder handling drawings for magnet makers, how do we avoid breaching the technology rules?",
+                     marks=pytest.mark.xfail(strict=True, reason="known miss: 'avoid ... rules' still reads as evasion (0.9)")),
     ],
 )
 def test_legitimate_look_alikes_are_answered(engine, question):
@@ -144,3 +149,21 @@ def test_the_json_contract_keeps_its_keys_and_adds_verdict_and_query(engine):
         assert key in data
     assert data["query"]["intent"] and data["verdict"]["outcome"] == "suspended"
     assert re.search(r"\[\d+\]", data["answer"])
+
+
+def test_a_question_about_another_regime_is_not_answered_for_naming_a_product(engine):
+    answer = engine.ask("Which REACH registration duties apply when we bring SmCo magnets into the EU?")
+    assert answer.refused and answer.refusal == "unsupported"
+
+
+def test_a_usual_name_is_found_with_an_aside_in_its_middle(engine):
+    answer = engine.ask("Where does the BIS affiliates (50 percent) rule stand now?", as_of="2026-12-02")
+    assert answer.query.instruments == ["us-measures-2025-2026#affiliates-rule"]
+    assert answer.verdict.outcome == "unknown" and "Affiliates Rule" in answer.verdict.text
+
+
+def test_a_suspending_instrument_is_shown_with_what_it_suspends(engine):
+    answer = engine.ask("What is the status of MOFCOM Announcement 72 of 2025?", as_of="2026-05-01")
+    statuses = {m.id: m.status for m in answer.measures}
+    assert statuses["mofcom-2025-72"] == "in_force" and statuses["mofcom-2024-46#clause-2"] == "suspended"
+    assert "not suspended by MOFCOM Announcement No. 72" not in answer.answer  # not said of itself
