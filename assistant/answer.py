@@ -170,24 +170,25 @@ class ExtractiveAnswerer:
         if wanted is not None:
             for s in scored:
                 s.score += 0.15 if wanted.search(s.text) else 0.0
-        chosen = self._choose(scored)
+        # a timeline tells an episode in consecutive dated lines of one passage: a history answer may take three
+        chosen = self._choose(scored, per_passage=3 if intent == "history" else 2)
         return Composition(
             sentences=chosen,
             best_overlap=max((s.overlap for s in scored), default=0.0),
         )
 
-    def _choose(self, scored: list[Sentence]) -> list[Sentence]:
+    def _choose(self, scored: list[Sentence], per_passage: int = 2) -> list[Sentence]:
         chosen: list[Sentence] = []
-        per_passage: dict[str, int] = {}
+        taken: dict[str, int] = {}
         for s in sorted(scored, key=lambda s: -s.score):
             if len(chosen) >= self.max_sentences or (chosen and s.score < 0.55 * chosen[0].score):
                 break
-            if s.overlap == 0 or per_passage.get(s.passage.chunk_id, 0) >= 2 or any(_similar(s, c) for c in chosen):
+            if s.overlap == 0 or taken.get(s.passage.chunk_id, 0) >= per_passage or any(_similar(s, c) for c in chosen):
                 continue
             chosen.append(s)
             if s.list_after is not None and len(chosen) < self.max_sentences:
                 chosen.append(s.list_after)
-            per_passage[s.passage.chunk_id] = per_passage.get(s.passage.chunk_id, 0) + 1
+            taken[s.passage.chunk_id] = taken.get(s.passage.chunk_id, 0) + 1
         return chosen
 
 
@@ -204,7 +205,7 @@ ANSWER_TYPES = [
 INTENT_SHAPES = {
     "reasons": re.compile(r"\b(because|reasons?|grounds|motiv\w*|in order to|safeguard\w*|national security|non-proliferation|"
                           r"interests|said|stated|aim(?:s|ed)?|purpose|justif\w*|respon\w+ to|retaliat\w*|in return|citing|"
-                          r"accus\w*|over (?:its|their) )\b", re.I),
+                          r"accus\w*|over (?:its|their) |agreed|agreement|implement\w*|prompted|triggered|in (?:reaction|reply) to)\b", re.I),
     "history": re.compile(r"\b(19\d\d|200\d|201\d|202[0-3]|WTO|quotas?|earlier|previous\w*|precedent|first time|before)\b", re.I),
     "procedure": re.compile(r"\b(appl(?:y|ies|ication|icant)s?|documents?|certificates?|working days|valid\w*|general licen\w+|"
                             r"submit\w*|review|approv\w+)\b", re.I),

@@ -97,3 +97,18 @@ def test_exact_identifiers_drive_the_answer(engine):
     answer = engine.ask("what's 1E902.b?")
     assert "1E902.b" in answer.answer
     assert any(c.document_id == "mofcom-2025-62" for c in answer.citations)
+
+
+def test_a_history_answer_tells_the_episode_from_one_timeline(engine):
+    # the dated lines of one episode sit together in a timeline passage; more than two of them are the story
+    answer = engine.ask("Back in 2010, what happened between China and Japan over rare earths, and why?")
+    assert not answer.refused
+    text = answer.answer
+    assert "trawler" in text and "2010" in text
+    _assert_verified(answer)
+
+
+def test_a_reasons_answer_quotes_what_set_a_measure_off(engine):
+    answer = engine.ask("What was the occasion for MOFCOM announcement 70?", history=[Turn(question="What did No. 70 suspend?", answer="")])
+    assert "Busan" in answer.answer
+    _assert_verified(answer)
