@@ -114,10 +114,14 @@ class Composer:
         answer.citations = self.citations
         return answer
 
-    def compose_listing(self, query: Query, parties: list, sentences: list[Sentence]) -> Answer:
-        """ "Who was added on 9 Oct 2025?": the parties register's entries, grouped by listing, each listing cited."""
+    def compose_listing(self, query: Query, parties: list, sentences: list[Sentence], measures: list[Measure] = ()) -> Answer:
+        """ "Who was added on 9 Oct 2025?": the parties register's entries, grouped by listing, each listing cited,
+        with the status of the listing measures."""
         answer = Answer(question=query.question, answer="", refused=False, passages=self.passages, as_of=query.as_of,
                         standalone_question=query.standalone, query=query)  # fmt: skip
+        statuses = {m.id: m.status_on(query.as_of) for m in measures}
+        answer.status_lines = [self.status_line(m, statuses[m.id]) for m in measures]
+        answer.measures = [_measure_status(line, statuses[line.measure_id]) for line in answer.status_lines]
         groups: dict[tuple, list] = {}
         for party in parties:
             first = party.timeline[0]
@@ -131,6 +135,8 @@ class Composer:
             status = members[0].status_on(query.as_of).status.replace("_", " ")
             names = phrase_list([p.name for p in members]).rstrip(".")
             parts.append(f"{len(members)} on China's {list_title} from {human_date(since)} ({status} on {human_date(query.as_of)}): {names}.")
+        if all(m[0].status_on(query.as_of).status == "not_yet_listed" for m in groups.values()):
+            parts.insert(0, f"Not yet on {human_date(query.as_of)}; later:")  # "has MOFCOM listed any ... yet?"
         answer.verdict = Verdict("listing", " ".join(parts), cited, query.as_of)
         answer.quotes = self.quotes(query, Decision(), sentences[:2], answer)
         answer.caveats = self.uncertain(query, [p.document_id for p in parties]) + [

@@ -272,7 +272,9 @@ class Engine:
         declined = self._decline(query, composition, state)
         if declined:
             return self._refusal(query, passages, declined, state)
-        about_parties = (query.intent == "party" and query.intent_confidence >= 0.5) or WHO_IS_LISTED.search(query.question)
+        # a party the parties register names ("is Subaru banned from...?"): its listing decides, unless asked why
+        about_parties = (query.intent == "party" and query.intent_confidence >= 0.5) or WHO_IS_LISTED.search(query.question) or (
+            query.parties and query.intent not in {"reasons", "history"})
         if about_parties and not query.items.elements:  # "is neodymium on a list?" asks about an element
             answer = self._party_answer(query, passages, composition, state)
             if answer is not None:
@@ -302,7 +304,8 @@ class Engine:
             if not listed:
                 return None
             composer = Composer(state.index, state.retriever, passages, state.uncertainties)
-            return self.verify(composer.compose_listing(query, listed, composition.sentences))
+            measures = _listing_measures(state.index.register, register, [listed])
+            return self.verify(composer.compose_listing(query, listed, composition.sentences, measures))
         screenings = [service.screen(name, query.as_of, "chat", None) for name in names[:3]]
         composer = Composer(state.index, state.retriever, passages, state.uncertainties)
         measures = _listing_measures(state.index.register, register, screenings)
@@ -420,15 +423,14 @@ WHO_IS_LISTED = re.compile(
 IN_DOMAIN = {"applicability", "status", "coverage", "procedure", "definition", "changes", "reasons", "history", "party"}
 
 
-def _listing_measures(measures_register, parties_register, screenings) -> list:
-    """The register measure of each hit's listing: same document, same first day (for its status line)."""
+def _listing_measures(measures_register, parties_register, found_parties) -> list:
+    """The register measure of each listing found: same document, same first day (for its status line).
+    ``found_parties``: screenings (their two best hits count) or lists of parties."""
     by_id = {p.id: p for p in parties_register.parties}
     found = []
-    for screening in screenings:
-        for hit in screening.hits[:2]:
-            party = by_id.get(hit.party_id)
-            if party is None:
-                continue
+    for group in found_parties:
+        parties = [by_id.get(hit.party_id) for hit in group.hits[:2]] if hasattr(group, "hits") else group
+        for party in filter(None, parties):
             for m in measures_register.for_documents([party.document_id]):
                 if m.timeline[0]["from"] == party.timeline[0].start and m not in found:
                     found.append(m)

@@ -430,7 +430,7 @@ def listed_parties(register, query) -> list:
     """Parties a "who was listed" question asks for: by list named, listing date, country or instrument named."""
     wanted_lists = {name for name, pattern in LIST_WORDS.items() if pattern.search(query.standalone)}
     days = {d.start for d in query.dates if d.role in {"about", "as_of"} and d.start == d.end}
-    months = {(d.start, d.end) for d in query.dates if d.start != d.end}
+    months = {(d.start, d.end) for d in query.dates if d.start != d.end and d.role == "about"}  # not "by January"
     countries = {c.lower() for c in query.destinations}
     documents = {i.split("#")[0] for i in query.instruments}
     if not (wanted_lists or days or months or countries or documents):
