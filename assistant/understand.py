@@ -121,7 +121,8 @@ def _real(year: int, month: int, day: int, written: str) -> str:
 
 
 def _role(text: str, f: _Found, claim_at: int | None) -> str:
-    before = text[: f.start]
+    # "by mid-January 2026", "in early March": the qualifier belongs to the date, not to the clause before it
+    before = re.sub(r"\b(?:mid|early|late|(?:the )?(?:end|start|beginning|middle) of)[\s-]*$", "", text[: f.start], flags=re.I)
     clause = re.split(r"[.;?!]|,\s*(?:and|but)\b", before)[-1]
     if claim_at is not None and f.start > claim_at and CLAIM.search(text[claim_at : f.start + 1]):
         return "claim"
@@ -134,6 +135,8 @@ def _role(text: str, f: _Found, claim_at: int | None) -> str:
     far = EVENT_FAR.search(clause)
     if far and not STATE_WORDS.search(far.group(2)):  # "the entities added to the list in October 2025"
         return "about"
+    if re.search(r"\b(?:by|as at)\W*$", clause, re.I):
+        return "as_of"  # "were any on the list by January 2026?": the state on that date
     opening = len(clause.split()) <= 3 and re.match(r"\s*,", text[f.end :])
     if not clause.strip(" ,") or re.fullmatch(r"\W*(on|in|at|by|during)\W*", clause, re.I) or opening:
         return "as_of"  # "On 15 Dec 2025, was ..." / "In March 2025, did ..." / "Back on 3 March 2025, did ..."
@@ -151,7 +154,12 @@ def read_dates(question: str, reference: str, reference_source: str = "setting")
     mentions = []
     for f in found:
         role = _role(question, f, claim_at)
-        mentions.append(DateMention(question[f.start : f.end], f.first, f.last, role))
+        first, last = f.first, f.last
+        part = re.search(r"\b(mid|early|late)[\s-]*$", question[: f.start], re.I)
+        if part and first[:7] == last[:7] and first != last:  # "mid-January 2026": that part of the month
+            day = {"early": ("01", "10"), "mid": ("11", "20"), "late": ("21", last[8:])}[part.group(1).lower()]
+            first, last = f"{first[:8]}{day[0]}", f"{first[:8]}{day[1]}"
+        mentions.append(DateMention(question[f.start : f.end], first, last, role))
     query = Query(question=question, standalone=question, as_of=reference, as_of_source=reference_source, dates=mentions)
     window = WINDOW.search(question)
     if window and len(found) >= 2:

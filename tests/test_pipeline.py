@@ -167,3 +167,17 @@ def test_a_suspending_instrument_is_shown_with_what_it_suspends(engine):
     statuses = {m.id: m.status for m in answer.measures}
     assert statuses["mofcom-2025-72"] == "in_force" and statuses["mofcom-2024-46#clause-2"] == "suspended"
     assert "not suspended by MOFCOM Announcement No. 72" not in answer.answer  # not said of itself
+
+
+def test_a_listing_asked_about_before_it_was_made_says_not_yet(engine):
+    # the date in the question is the date the answer speaks for; "mid-January" is the 11th to the 20th
+    answer = engine.ask("Were any Japanese firms on China's watch list by mid-January 2026?", as_of="2026-12-02")
+    assert answer.query.as_of == "2026-01-20"
+    assert answer.verdict.text.startswith("Not yet on 20 January 2026")
+    assert {m.id: m.status for m in answer.measures}.get("mofcom-2026-11-japan") == "not_issued"
+
+
+def test_a_named_party_is_answered_from_its_listing_whatever_the_intent(engine):
+    # read as an applicability question, it had opened "Yes" on Japan's military-user ban
+    answer = engine.ask("Can Chinese suppliers still deliver dual-use goods to Subaru, or is that banned now?", as_of="2026-12-02")
+    assert "watch list" in answer.verdict.text and not answer.verdict.text.startswith("Yes")

@@ -85,3 +85,16 @@ def test_a_follow_up_is_read_with_its_history(engine):
 )
 def test_the_intent_is_learned_from_examples(engine, question, intent):
     assert engine.understand(question).intent == intent
+
+
+@pytest.mark.parametrize(
+    "question, as_of",
+    [
+        ("Was anything from Japan on the watch list by late January 2026?", "2026-01-31"),
+        ("in early december 2025 was yttrium oxide licensable?", "2025-12-10"),
+        ("Had MOFCOM suspended the 0.1% rule by mid-November 2025?", "2025-11-20"),
+    ],
+)
+def test_a_part_of_a_month_and_by_a_date_set_the_date_the_answer_speaks_for(question, as_of):
+    query = read_dates(question, "2026-12-02")
+    assert (query.as_of, query.as_of_source) == (as_of, "question")
