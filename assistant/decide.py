@@ -184,6 +184,8 @@ def _outcome(decision: Decision, query: Query) -> None:
             decision.outcome = "not_listed"
         return
     statuses = {decision.statuses[m.id].status for m in primary}
+    if query.intent == "coverage" and len(statuses) > 1 and not query.claim:
+        return  # "which HS codes...?": instruments in different states are status lines, not a verdict ("Partly.")
     if len(statuses) == 1:
         decision.outcome = OUTCOME[statuses.pop()]
     elif query.intent == "applicability":  # a licence is needed if any measure that covers it is in force

@@ -181,3 +181,10 @@ def test_a_named_party_is_answered_from_its_listing_whatever_the_intent(engine):
     # read as an applicability question, it had opened "Yes" on Japan's military-user ban
     answer = engine.ask("Can Chinese suppliers still deliver dual-use goods to Subaru, or is that banned now?", as_of="2026-12-02")
     assert "watch list" in answer.verdict.text and not answer.verdict.text.startswith("Yes")
+
+
+def test_a_coverage_question_over_instruments_in_different_states_has_no_partly_verdict(engine):
+    answer = engine.ask("HS codes for Sm oxide per Ann. 18, please", as_of="2026-12-02")
+    assert not answer.refused
+    assert answer.verdict is None or not answer.verdict.text.startswith("Partly")
+    assert {m.id for m in answer.measures} >= {"mofcom-gac-2025-18", "mofcom-2025-61"}  # the states, as status lines
