@@ -89,9 +89,7 @@ class Composer:
         """A party look-up: a verdict per screened name, each listing and status cited; the listings' status lines."""
         answer = Answer(question=query.question, answer="", refused=False, passages=self.passages, as_of=query.as_of,
                         standalone_question=query.standalone, query=query)  # fmt: skip
-        statuses = {m.id: m.status_on(query.as_of) for m in measures}
-        answer.status_lines = [self.status_line(m, statuses[m.id]) for m in measures]
-        answer.measures = [_measure_status(line, statuses[line.measure_id]) for line in answer.status_lines]
+        self._listing_status(answer, measures, query.as_of)
         day = human_date(query.as_of)
         parts, cited = [], []
         for screening in screenings:
@@ -119,23 +117,23 @@ class Composer:
         with the status of the listing measures."""
         answer = Answer(question=query.question, answer="", refused=False, passages=self.passages, as_of=query.as_of,
                         standalone_question=query.standalone, query=query)  # fmt: skip
-        statuses = {m.id: m.status_on(query.as_of) for m in measures}
-        answer.status_lines = [self.status_line(m, statuses[m.id]) for m in measures]
-        answer.measures = [_measure_status(line, statuses[line.measure_id]) for line in answer.status_lines]
+        self._listing_status(answer, measures, query.as_of)
         groups: dict[tuple, list] = {}
         for party in parties:
             first = party.timeline[0]
             groups.setdefault((party.list_title, first.start, party.document_id), []).append(party)
-        parts, cited = [], []
+        parts, cited, states = [], [], set()
         for (list_title, since, _), members in sorted(groups.items(), key=lambda kv: kv[0][1]):
             quote = members[0].evidence[0].text if members[0].evidence else None
             n = self.writer.cite_evidence(quote) if quote else None
             if n:
                 cited.append(n)
-            status = members[0].status_on(query.as_of).status.replace("_", " ")
+            state = members[0].status_on(query.as_of).status
+            states.add(state)
+            status = state.replace("_", " ")
             names = phrase_list([p.name for p in members]).rstrip(".")
             parts.append(f"{len(members)} on China's {list_title} from {human_date(since)} ({status} on {human_date(query.as_of)}): {names}.")
-        if all(m[0].status_on(query.as_of).status == "not_yet_listed" for m in groups.values()):
+        if states == {"not_yet_listed"}:
             parts.insert(0, f"Not yet on {human_date(query.as_of)}; later:")  # "has MOFCOM listed any ... yet?"
         answer.verdict = Verdict("listing", " ".join(parts), cited, query.as_of)
         answer.quotes = self.quotes(query, Decision(), sentences[:2], answer)
@@ -144,6 +142,12 @@ class Composer:
         ]
         answer.citations = self.citations
         return answer
+
+    def _listing_status(self, answer: Answer, measures: list[Measure], as_of: str) -> None:
+        """Status lines (and ``measures``) of the listing instruments behind a party or listing answer."""
+        statuses = {m.id: m.status_on(as_of) for m in measures}
+        answer.status_lines = [self.status_line(m, statuses[m.id]) for m in measures]
+        answer.measures = [_measure_status(line, statuses[line.measure_id]) for line in answer.status_lines]
 
     # -- status lines ------------------------------------------------------
     def label(self, m: Measure) -> str:

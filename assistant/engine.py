@@ -304,11 +304,11 @@ class Engine:
             if not listed:
                 return None
             composer = Composer(state.index, state.retriever, passages, state.uncertainties)
-            measures = _listing_measures(state.index.register, register, [listed])
+            measures = _listing_measures(state.index.register, listed)
             return self.verify(composer.compose_listing(query, listed, composition.sentences, measures))
         screenings = [service.screen(name, query.as_of, "chat", None) for name in names[:3]]
         composer = Composer(state.index, state.retriever, passages, state.uncertainties)
-        measures = _listing_measures(state.index.register, register, screenings)
+        measures = _listing_measures(state.index.register, _hit_parties(register, screenings))
         return self.verify(composer.compose_party(query, screenings, composition.sentences, measures))
 
     def _decline(self, query: Query, composition, state) -> str | None:
@@ -423,18 +423,20 @@ WHO_IS_LISTED = re.compile(
 IN_DOMAIN = {"applicability", "status", "coverage", "procedure", "definition", "changes", "reasons", "history", "party"}
 
 
-def _listing_measures(measures_register, parties_register, found_parties) -> list:
-    """The register measure of each listing found: same document, same first day (for its status line).
-    ``found_parties``: screenings (their two best hits count) or lists of parties."""
-    by_id = {p.id: p for p in parties_register.parties}
+def _listing_measures(measures_register, parties) -> list:
+    """The register measure of each party's listing: same document, same first day (for its status line)."""
     found = []
-    for group in found_parties:
-        parties = [by_id.get(hit.party_id) for hit in group.hits[:2]] if hasattr(group, "hits") else group
-        for party in filter(None, parties):
-            for m in measures_register.for_documents([party.document_id]):
-                if m.timeline[0]["from"] == party.timeline[0].start and m not in found:
-                    found.append(m)
+    for party in parties:
+        for m in measures_register.for_documents([party.document_id]):
+            if m.timeline[0]["from"] == party.timeline[0].start and m not in found:
+                found.append(m)
     return found
+
+
+def _hit_parties(parties_register, screenings) -> list:
+    """The listed parties behind each screening's two best hits."""
+    by_id = {p.id: p for p in parties_register.parties}
+    return [by_id[hit.party_id] for screening in screenings for hit in screening.hits[:2] if hit.party_id in by_id]
 
 
 def _search_text(query: Query) -> str:

@@ -120,9 +120,23 @@ def _real(year: int, month: int, day: int, written: str) -> str:
         ) from None
 
 
+# "mid-January 2026", "the end of March": a part of the month, written before it
+MONTH_PART = re.compile(r"\b(mid|early|late|(?:the )?(?:end|start|beginning|middle) of)[\s-]*$", re.I)
+MONTH_PART_DAYS = {"early": ("01", "10"), "start": ("01", "10"), "beginning": ("01", "10"), "mid": ("11", "20"),
+                   "middle": ("11", "20"), "late": ("21", None), "end": ("21", None)}  # fmt: skip
+
+
+def _part_of_month(text: str, f: _Found) -> tuple[str, str]:
+    """The days a date mention covers: "mid-January 2026" is the 11th to the 20th, a plain month all of it."""
+    part = MONTH_PART.search(text[: f.start])
+    if not part or f.first[:7] != f.last[:7] or f.first == f.last:
+        return f.first, f.last
+    first, last = MONTH_PART_DAYS[re.sub(r"^the |\s+of$", "", part.group(1).lower())]
+    return f"{f.first[:8]}{first}", f"{f.first[:8]}{last}" if last else f.last
+
+
 def _role(text: str, f: _Found, claim_at: int | None) -> str:
-    # "by mid-January 2026", "in early March": the qualifier belongs to the date, not to the clause before it
-    before = re.sub(r"\b(?:mid|early|late|(?:the )?(?:end|start|beginning|middle) of)[\s-]*$", "", text[: f.start], flags=re.I)
+    before = MONTH_PART.sub("", text[: f.start])  # "by mid-January": the qualifier belongs to the date
     clause = re.split(r"[.;?!]|,\s*(?:and|but)\b", before)[-1]
     if claim_at is not None and f.start > claim_at and CLAIM.search(text[claim_at : f.start + 1]):
         return "claim"
@@ -154,12 +168,7 @@ def read_dates(question: str, reference: str, reference_source: str = "setting")
     mentions = []
     for f in found:
         role = _role(question, f, claim_at)
-        first, last = f.first, f.last
-        part = re.search(r"\b(mid|early|late)[\s-]*$", question[: f.start], re.I)
-        if part and first[:7] == last[:7] and first != last:  # "mid-January 2026": that part of the month
-            day = {"early": ("01", "10"), "mid": ("11", "20"), "late": ("21", last[8:])}[part.group(1).lower()]
-            first, last = f"{first[:8]}{day[0]}", f"{first[:8]}{day[1]}"
-        mentions.append(DateMention(question[f.start : f.end], first, last, role))
+        mentions.append(DateMention(question[f.start : f.end], *_part_of_month(question, f), role))
     query = Query(question=question, standalone=question, as_of=reference, as_of_source=reference_source, dates=mentions)
     window = WINDOW.search(question)
     if window and len(found) >= 2:

@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -59,8 +60,6 @@ def _env(root: Path) -> dict:
 
 def _measured(command: list[str], env: dict) -> tuple[float, float, bytes]:
     """Wall seconds, the child's own peak RSS (MiB, ``ru_maxrss`` from os.wait4) and its stdout."""
-    import tempfile
-
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         child = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=out, stderr=err)

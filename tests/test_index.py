@@ -142,16 +142,22 @@ def _age(folder, seconds=3600):
         os.utime(path, (time.time() - seconds, time.time() - seconds))
 
 
-def test_an_update_reads_only_the_files_that_changed(tmp_path, small_corpus, embedder, monkeypatch):
+def _files_read(monkeypatch) -> list[str]:
+    """The names of the files builds read from now on (each ``load_file`` call), in order."""
     import assistant.ingest.loaders as loaders
 
+    read, load = [], loaders.load_file
+    monkeypatch.setattr(loaders, "load_file", lambda path, *a: read.append(path.name) or load(path, *a))
+    return read
+
+
+def test_an_update_reads_only_the_files_that_changed(tmp_path, small_corpus, embedder, monkeypatch):
     settings = _settings(tmp_path, small_corpus)
     memo = small_corpus / "memo.txt"
     memo.write_text("Internal memo\n\n- Holmium oxide ships under internal order code HOX-2231.\n")
     _age(small_corpus)
     build_index(settings, progress=False, embedder=embedder)
-    read, load = [], loaders.load_file
-    monkeypatch.setattr(loaders, "load_file", lambda path, *a: read.append(path.name) or load(path, *a))
+    read = _files_read(monkeypatch)
 
     assert build_index(settings, progress=False, embedder=embedder).embedded == 0
     assert read == []  # nothing changed: no file is read again
@@ -171,12 +177,9 @@ def test_an_update_reads_only_the_files_that_changed(tmp_path, small_corpus, emb
 
 def test_files_just_written_are_read_again_by_the_next_build(tmp_path, small_corpus, embedder, monkeypatch):
     """A write in the same clock tick as a build could leave size and time unchanged: such files are not trusted."""
-    import assistant.ingest.loaders as loaders
-
     settings = _settings(tmp_path, small_corpus)
     build_index(settings, progress=False, embedder=embedder)  # the fixture's files were just written
-    read, load = [], loaders.load_file
-    monkeypatch.setattr(loaders, "load_file", lambda path, *a: read.append(path.name) or load(path, *a))
+    read = _files_read(monkeypatch)
     build_index(settings, progress=False, embedder=embedder)
     assert LEMONDE in read
 

@@ -36,7 +36,7 @@ def test_changes_lists_only_the_window_in_date_order(engine):
     [
         ("Our Ningbo plant ships sintered NdFeB magnets with about 4% Dy to a motor maker in Germany; licence needed?",
          "2026-11-24", "yes", ["Yes", "No. 18 of 2025", "in force"]),
-        ("Grade 48H NdFeB blocks, 3 wt% Dy for heat resistance at 150 degrees, to a pump maker in Austria: MOFCOM licence?",
+        ("Grade 48H NdFeB blocks with 3 wt% Dy, chosen for their operating temperature, to a pump maker in Austria: MOFCOM licence?",
          "2026-11-24", "yes", ["Yes", "No. 18 of 2025", "in force"]),
         ("Is neodymium oxide on any Chinese control list?", "2026-11-24", "not_listed", ["Not listed", "neodymium"]),
         ("do we need a licence for holmium oxide going to the Netherlands?", "2025-11-20", "suspended", ["suspended"]),

@@ -93,6 +93,7 @@ def test_the_intent_is_learned_from_examples(engine, question, intent):
         ("Was anything from Japan on the watch list by late January 2026?", "2026-01-31"),
         ("in early december 2025 was yttrium oxide licensable?", "2025-12-10"),
         ("Had MOFCOM suspended the 0.1% rule by mid-November 2025?", "2025-11-20"),
+        ("By the end of March 2026, was Announcement 70 still in force?", "2026-03-31"),
     ],
 )
 def test_a_part_of_a_month_and_by_a_date_set_the_date_the_answer_speaks_for(question, as_of):
