@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from assistant.keyword import english_stemmer, identifier_tokens
 from assistant.schema import Citation, Passage
+from assistant.sentences import ABBREVIATIONS, SENTENCE_END
 
 STOPWORDS = set(
     """a an the of to in on for and or but is are was were be been being do does did can could will would shall should
@@ -31,8 +32,7 @@ STOPWORDS = set(
     what's whats actually exactly really kind sort""".split()
 )
 WORD = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*", re.I)
-SENTENCE_BREAK = re.compile(r"(?<=[.!?…])[\"”’)]*\s+(?=[\"“‘(\[]?[A-Z0-9])|\n+")
-ABBREVIATIONS = re.compile(r"\b(?:No|Ann|Art|Arts|e\.g|i\.e|U\.S|Mr|Ms|Dr|St|Co|Inc|Ltd|vs|approx|para|cf|Fig|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.$", re.I)
+SENTENCE_BREAK = re.compile(SENTENCE_END.pattern + r"|\n+")  # a quote never runs across a line break
 # Digests spell out aliases ("also written 61/2025") for keyword search; they answer nothing.
 BOILERPLATE = re.compile(r"lodestone digest|not the official text|^sources?\b|^https?://|\balso (written|cited|known|referred)", re.I)
 
@@ -172,6 +172,15 @@ class ExtractiveAnswerer:
                 s.score += 0.15 if wanted.search(s.text) else 0.0
         # a timeline tells an episode in consecutive dated lines of one passage: a history answer may take three
         chosen = self._choose(scored, per_passage=3 if intent == "history" else 2)
+        # "diff between 1E902.a and 1E902.b?": every code the question names gets a sentence about it alone
+        codes = identifier_tokens(question)
+        alone = lambda s, code: code in terms(s.text) and not any(o in terms(s.text) for o in codes if o != code)  # noqa: E731
+        for code in codes if len(codes) > 1 else []:
+            if any(alone(c, code) for c in chosen):
+                continue
+            best = max((s for s in scored if alone(s, code) and s.overlap > 0), key=lambda s: s.score, default=None)
+            if best is not None and all(best.text != c.text for c in chosen):  # near twins differ in the code itself
+                chosen.append(best)
         return Composition(
             sentences=chosen,
             best_overlap=max((s.overlap for s in scored), default=0.0),

@@ -23,8 +23,9 @@ def test_incremental_build_embeds_only_what_changed(tmp_path, small_corpus, embe
     unchanged = build_index(settings, progress=False, embedder=embedder)
     assert (unchanged.embedded, unchanged.removed, unchanged.chunks) == (0, 0, first.chunks)
 
-    path = small_corpus / LEMONDE
-    path.write_text(path.read_text() + "\nChina also added a new rule on holmium magnets for testing purposes today.\n")
+    path = small_corpus / LEMONDE  # a capture: a line goes at the end of the article, before its byline
+    body, tail = path.read_text().split("\nLe Monde with AFP\n", 1)
+    path.write_text(f"{body}\nChina also added a new rule on holmium magnets for testing purposes today.\n\nLe Monde with AFP\n{tail}")
     manifest_before = open_index(settings).manifest.documents
     changed = build_index(settings, progress=False, embedder=embedder)
     npr_id, lemonde_id = "news-npr-2025-10-09", "news-lemonde-2025-10-09"
@@ -47,6 +48,15 @@ def test_chunking_change_rebuilds_everything(tmp_path, small_corpus, embedder):
     first = build_index(_settings(tmp_path, small_corpus), progress=False, embedder=embedder)
     again = build_index(_settings(tmp_path, small_corpus, chunk_tokens=120), progress=False, embedder=embedder)
     assert again.full and again.embedded == again.chunks and again.chunks > first.chunks
+
+
+def test_a_change_to_the_code_that_makes_chunks_rebuilds_everything(tmp_path, small_corpus, embedder, monkeypatch):
+    import assistant.store as store
+
+    build_index(_settings(tmp_path, small_corpus), progress=False, embedder=embedder)
+    monkeypatch.setattr(store, "ingest_fingerprint", lambda: "a-new-cleaner")  # as after an update of the cleaner
+    again = build_index(_settings(tmp_path, small_corpus), progress=False, embedder=embedder)
+    assert again.full and again.embedded == again.chunks  # no chunk the old code made is kept
 
 
 def test_a_build_that_dies_halfway_leaves_the_old_index_answering(tmp_path, small_corpus, embedder, monkeypatch):

@@ -184,6 +184,18 @@ def test_seed_capture_is_cleaned_by_traits_or_by_its_sidecar(tmp_path, declared)
     assert all(line in _flat(text) for line in kept_lines)
 
 
+def test_seed_000_is_a_capture_too_its_article_kept_and_its_related_links_dropped(tmp_path):
+    seed = REPO_ROOT / "corpus" / "000_10437c2651b725e6.txt"
+    shutil.copy(seed, tmp_path / seed.name)
+    shutil.copy(REPO_ROOT / "corpus" / (seed.name + ".meta.yaml"), tmp_path / (seed.name + ".meta.yaml"))
+    corpus = read_corpus(tmp_path)
+    text = _flat(corpus.documents[0].text)
+    assert "must obtain permission for technologies used for rare-earth mining and smelting" in text
+    assert "Morning Headlines" not in text and "Visited 1 times" not in text  # a view counter and a related-links list
+    dropped = corpus.dropped[str(tmp_path / seed.name)]
+    assert all(_flat(line) in text or _flat(line) in map(_flat, dropped) for line in seed.read_text().splitlines() if line.strip())
+
+
 def test_a_memo_declared_as_capture_is_cleaned_and_its_drops_reported(tmp_path):
     (tmp_path / "memo.txt").write_text(MEMO + "The new licence rules apply to every shipment from Monday onwards.\n")
     (tmp_path / "memo.txt.meta.yaml").write_text("kind: web-capture\n")
@@ -203,8 +215,9 @@ def test_build_says_how_many_lines_of_which_file_were_dropped_and_status_shows_t
     built = CliRunner().invoke(main, ["index", "build"])
     assert built.exit_code == 0, built.output
     notes = [line for line in built.stderr.splitlines() if "cleaner dropped" in line]
-    assert len(notes) == 1 and "002_25c35de58450dbc1.txt" in notes[0]  # the memo loses nothing
-    count = int(notes[0].split("dropped ")[1].split()[0])
+    assert len(notes) == 2 and "002_25c35de58450dbc1.txt" in notes[1]  # both seed captures; the memo loses nothing
+    assert "000_10437c2651b725e6.txt" in notes[0]
+    count = int(notes[1].split("dropped ")[1].split()[0])
     shown = CliRunner().invoke(main, ["index", "status", "--dropped", "002_25c35de58450dbc1.txt"])
     assert shown.exit_code == 0
     assert f"{count} lines dropped" in shown.stdout

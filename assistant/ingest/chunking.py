@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from assistant.models import MAX_WORD_PIECES, count_word_pieces, pieces_of
 from assistant.schema import Chunk, Document
+from assistant.sentences import sentence_pieces
 
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.M)
 # A blank line before a list is not a paragraph break for chunking: the list stays with its introduction.
@@ -78,6 +79,7 @@ def _split(text: str, params: ChunkingParams) -> list[tuple[int, str]]:
         chunk_overlap=params.chunk_overlap,
         tokenizer=pieces_of,
         paragraph_separator="\n\n",
+        chunking_tokenizer_fn=sentence_pieces,  # NLTK's punkt would cost a fresh process about 3 s to import
     )
     pieces, cursor = [], 0
     for piece in splitter.split_text(joined):

@@ -69,12 +69,12 @@ SENTENCE_END = re.compile(r"[.!?…:”\"’)]$")
 
 CAPTURE_TRAITS = {
     "caption toggle": re.compile(r"^(hide|toggle) caption$", re.I),
-    "share or view counter": re.compile(r"^(\d+\s*)?(shares?|views?)$|^post views:", re.I),
+    "share or view counter": re.compile(r"^(\d+\s*)?(shares?|views?)$|^post views:|^visited \d+ times", re.I),
     "search or login widget": re.compile(
         r"^(no result|view all result|login to your account below|forgotten password\?|retrieve your password|welcome back!?)$",
         re.I,
     ),
-    "page-end marker": re.compile(r"^(source link|related posts?|previous post|next post|reuse this content)$", re.I),
+    "page-end marker": re.compile(r"^(source link|related (?:posts?|articles?)|previous post|next post|reuse this content)$", re.I),
     "reading time": re.compile(r"^reading time:", re.I),
 }
 MENU_BULLET = re.compile(r"^\s*[•·]\s+\S+(?:\s+\S+){0,3}$")

@@ -167,10 +167,23 @@ def _target_manifest(documents: list[Document], params: ChunkingParams, vectors:
         vectors=vectors,
         schema_version=SCHEMA_VERSION,
         model=MODEL_NAME,
-        chunking=asdict(params) | {"splitter": "sections+SentenceSplitter+lists"},
+        chunking=asdict(params) | {"splitter": "sections+SentenceSplitter+lists", "ingest": ingest_fingerprint()},
         documents={d.id: {"path": d.path, "sha256": d.sha256, "chunks": []} for d in documents},
         built_at=time.strftime("%Y-%m-%dT%H:%M:%S"),
     )
+
+
+def ingest_fingerprint() -> str:
+    """A digest of the code that turns files into chunks (loaders, cleaner, chunker): when it changes, every chunk
+    may change, so the next build starts from scratch instead of keeping chunks the old code made."""
+    import hashlib
+
+    from assistant import ingest
+
+    digest = hashlib.sha256()
+    for path in sorted(Path(ingest.__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _live_damage(settings: Settings, previous: Path | None, holdings: Holdings | None = None) -> list[str]:
