@@ -12,6 +12,7 @@ only speaks of later dates, is marked ``later``.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from assistant.answer import Sentence, cite
@@ -73,7 +74,8 @@ class Composer:
     def scope_quotes(self, query: Query, decision: Decision) -> list[Quote]:
         """For "which code / which items" questions on an element or a named instrument: the sentence the register cites
         for what a measure covers."""
-        asks_what = query.intent in {"coverage", "definition"} or (query.instruments and not is_yes_no(query.question))
+        asks_what = query.intent in {"coverage", "definition"} or (
+            query.instruments and not is_yes_no(query.question) and query.intent not in {"reasons", "history", "procedure"})
         if not asks_what or not (query.items.elements or query.instruments):
             return []
         out = []
@@ -143,6 +145,26 @@ class Composer:
         answer.citations = self.citations
         return answer
 
+    def also(self, first: Answer, second: Answer) -> Answer:
+        """One answer from two composed by this composer (citations shared): ``first``'s verdict, lines and quotes,
+        then ``second``'s that are not already there."""
+        if second.verdict:
+            if first.verdict:
+                first.verdict.text = f"{first.verdict.text} {second.verdict.text}"
+                first.verdict.citations = list(dict.fromkeys(first.verdict.citations + second.verdict.citations))
+                first.verdict.instruments = list(dict.fromkeys(first.verdict.instruments + second.verdict.instruments))
+            else:
+                first.verdict = second.verdict
+        ids = {line.measure_id for line in first.status_lines}
+        first.status_lines += [line for line in second.status_lines if line.measure_id not in ids]
+        first.measures += [m for m in second.measures if m.id not in ids]
+        cited = {q.citation for q in first.quotes}
+        first.quotes += [q for q in second.quotes if q.citation not in cited]
+        said = {c.text for c in first.caveats}
+        first.caveats += [c for c in second.caveats if c.text not in said]
+        first.citations = self.citations
+        return first
+
     def _listing_status(self, answer: Answer, measures: list[Measure], as_of: str) -> None:
         """Status lines (and ``measures``) of the listing instruments behind a party or listing answer."""
         statuses = {m.id: m.status_on(as_of) for m in measures}
@@ -175,10 +197,14 @@ class Composer:
             word = {"unknown": "its last recorded period ended; nothing later in the corpus"}.get(
                 change.status, change.status.replace("_", " ")
             )
+            if change.by and change.by != change.measure.document_id and self.short.get(change.by):
+                word += f" by {self.short[change.by]}"
+            # an unknown status is dated, as elsewhere, from the last day the corpus records
+            since = change.day if change.status != "unknown" else (dt.date.fromisoformat(change.day) - dt.timedelta(days=1)).isoformat()
             lines.append(
                 StatusLine(
                     measure_id=change.measure.id, title=change.measure.title, status=change.status,
-                    phrase=f"{human_date(change.day)}: {word}", since=change.day, by=change.by,
+                    phrase=f"{human_date(since)}: {word}", since=since, by=change.by,
                     by_title=self.short.get(change.by or ""), citation=n,
                 )  # fmt: skip
             )
@@ -190,7 +216,8 @@ class Composer:
         if decision.changes:
             start, end = query.window
             n = len(decision.changes)
-            text = f"Between {human_date(start)} and {human_date(end)} the corpus records {n} status change{'s' * (n != 1)}, listed below in date order."
+            span = f"On {human_date(start)}" if start == end else f"Between {human_date(start)} and {human_date(end)}"
+            text = f"{span} the corpus records {n} status change{'s' * (n != 1)}, listed below in date order."
             return Verdict("changes", text, [], query.as_of)  # each change below cites its own evidence
         by_id = {line.measure_id: line for line in lines}
         primary = [m for m in decision.primary if m.id in by_id]
@@ -404,7 +431,8 @@ YES_NO = re.compile(r"^\W*(?:\w+[,:]\s+)?(is|are|was|were|do|does|did|can|could|
 
 
 BAN = re.compile(r"\b(ban|bans|banned|prohibit\w*|refusal|refuse[sd]?|embargo)\b", re.I)  # in a measure's own title
-WH = re.compile(r"^(?:.*?\s[-–—:]\s*)?\W*(?:\w+[,:]\s+)?(what|which|when|where|why|how|who|whom|whose|list|tell|explain|describe|give|show)\b", re.I)
+WH = re.compile(r"^(?:.*?\s[-–—:]\s*)?\W*(?:\w+[,:]\s+)?(what|which|when|where|why|how|who|whom|whose|list|tell|explain|describe|give|show|"
+                r"diff|difference|compare|comparison|summar\w+|overview|define|meaning)\b", re.I)
 
 
 def is_yes_no(question: str) -> bool:

@@ -66,7 +66,8 @@ class Decision:
 def decide(query: Query, register: Register, quoted_documents: list[str]) -> Decision:
     decision = Decision()
     items = ItemQuery(query.items.elements, query.items.control_codes, query.items.hs_codes)
-    named = _collapse(query.standalone, register.for_items(items) + _product_measures(query, register))
+    goods = [] if "technology" in query.items.products and not (items.control_codes or items.hs_codes) else register.for_items(items)
+    named = _collapse(query.standalone, goods + _product_measures(query, register))  # "SmCo process documents": technology
     named += _collapse(query.standalone, [register.measures[i] for i in query.instruments if i in register.measures])
     with_destinations = _for_destinations(named, query, register, bool(items))
     # a destination's own measures are context, unless they cover what the question names ("gallium to the US")
@@ -119,11 +120,25 @@ def _binding_besides(candidates: list[Measure], named: list[Measure], query: Que
 
 def _product_measures(query: Query, register: Register) -> list[Measure]:
     """A product without a listed element ("NdFeB magnets"): the measures whose forms name it."""
+    if "technology" in query.items.products:  # "email our NdFeB sintering process specs": the technology, not magnets
+        return _technology_measures(query, register)
     if query.items.elements or not query.items.products:
         return []
     words = {"magnet": "magnet"}
     wanted = [words[p] for p in query.items.products if p in words]
     return [m for m in register.measures.values() if any(w in f.lower() for w in wanted for f in m.forms)]
+
+
+def _technology_measures(query: Query, register: Register) -> list[Measure]:
+    """Measures on technology: those titled so, those covering technology in general, and those whose technology
+    forms name a product the question names ("NdFeB magnet preparation technology")."""
+    products = [p for p in query.items.products if p != "technology"]
+    found = []
+    for m in register.measures.values():
+        named = [f.lower() for f in m.forms + m.terms if "technolog" in f.lower() or "know-how" in f.lower()]
+        if "technologies" in m.title.lower() or any(f in {"technology", "know-how"} or any(p in f for p in products) for f in named):
+            found.append(m)
+    return found
 
 
 def _for_destinations(found: list[Measure], query: Query, register: Register, has_items: bool) -> list[Measure]:
@@ -154,8 +169,12 @@ def changes(register: Register, start: str, end: str) -> list[Change]:
                 found.append(Change(period["from"], m, period["status"], period.get("evidence"), period.get("by")))
             until = period.get("until")
             following = m.timeline[i + 1] if i + 1 < len(m.timeline) else None
-            if until and following is None and start <= _next_day(until) <= end:
+            # a period ending on the window's last day counts ("what happened on 10 Nov 2026?": the suspension ran out)
+            if until and following is None and start <= _next_day(until) <= _next_day(end):
                 found.append(Change(_next_day(until), m, "unknown", period.get("evidence"), None))
+    # a clause that changes with its whole instrument, on the same day to the same status, is that change
+    whole = {(c.measure.id, c.day, c.status) for c in found}
+    found = [c for c in found if "#" not in c.measure.id or (c.measure.document_id, c.day, c.status) not in whole]
     return sorted(found, key=lambda c: (c.day, c.measure.id))
 
 

@@ -11,6 +11,7 @@ opened, and the embedding model serialises its own calls.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import threading
@@ -18,19 +19,20 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from assistant.answer import ExtractiveAnswerer, Vocabulary
+from assistant.answer import ExtractiveAnswerer, Vocabulary, split_sentences
 from assistant.audit import AuditLog, Batch, ScreeningService
 from assistant.citations import valid_citations
 from assistant.compose import Composer
 from assistant.config import Settings, set_offline_environment
 from assistant.dates import parse_as_of
-from assistant.decide import decide
+from assistant.decide import asked_status, decide
 from assistant.errors import QuestionInvalid
 from assistant.keyword import identifier_tokens
 from assistant.language import not_english_message
 from assistant.parties import open_parties
 from assistant.register import ItemQuery
 from assistant.render.markdown import render as render_markdown
+from assistant.retrieval import passage_from_row
 from assistant.schema import Answer, Passage, Query, Screening, Turn
 from assistant.scope import (
     acronyms_of,
@@ -195,7 +197,8 @@ class Engine:
         self._named_parties(query)
         t0 = time.perf_counter()
         # the vector search embeds the question as understood (the intent model already did: the vector is cached)
-        passages = state.retriever.retrieve(_search_text(query), k, dense_text=query.standalone)
+        named = _named_documents(query, state.index.register, self._party_documents(query))
+        passages = state.retriever.retrieve(_search_text(query), k, dense_text=query.standalone, documents=named)
         self._with_scope_passages(query, passages, state)
         t1 = time.perf_counter()
         answer = self._extractive(query, passages, state)
@@ -259,12 +262,37 @@ class Engine:
         for evidence in extra:
             writer.passage_with(evidence)
 
+    def _stated_reasons(self, query: Query, state) -> list[str]:
+        """ "Why did China bring in No. 61?": the sentences of the named instrument's own documents that state why it
+        was taken, and for "why was it suspended?" those of the suspending instrument (quoted first)."""
+        if query.intent != "reasons" or query.intent_confidence < 0.5 or not query.instruments:
+            return []
+        register = state.index.register
+        named = [register.measures[i] for i in query.instruments if i in register.measures]
+        documents = list(dict.fromkeys(m.document_id for m in named))
+        if asked_status(query.standalone) == "suspended":
+            documents = list(dict.fromkeys(p.get("by") for m in named for p in m.timeline
+                                           if p["status"] == "suspended" and p.get("by"))) + documents  # fmt: skip
+        found = []
+        for document_id in documents[:2]:
+            for chunk_id, row in state.index.chunks_of(document_id):
+                passage = passage_from_row(chunk_id, row, 0.0, 0)
+                found += [s.text for s in split_sentences(passage) if STATED_REASON.search(s.text)][:2]
+        return list(dict.fromkeys(found))[:2]
+
     # -- the extractive answer --------------------------------------------
     def _named_parties(self, query: Query) -> None:
         """Listed parties the question names, and their lists: "why was Halifax sanctioned?" is about the UEL additions."""
         register = self.screening().screener.register
         query.parties = party_names_in(query.standalone, register)
         query.party_lists = list(dict.fromkeys(p.list_title for p in register.parties if p.name in query.parties))
+
+    def _party_documents(self, query: Query) -> list[str]:
+        """The listing documents of the parties the question names."""
+        if not query.parties:
+            return []
+        register = self.screening().screener.register
+        return list(dict.fromkeys(p.document_id for p in register.parties if p.name in query.parties))
 
     def _extractive(self, query: Query, passages: list[Passage], state) -> Answer:
         asked = f"{query.standalone} ({'; '.join(query.party_lists)})" if query.party_lists else query.standalone
@@ -275,14 +303,20 @@ class Engine:
         # a party the parties register names ("is Subaru banned from...?"): its listing decides, unless asked why
         about_parties = (query.intent == "party" and query.intent_confidence >= 0.5) or WHO_IS_LISTED.search(query.question) or (
             query.parties and query.intent not in {"reasons", "history"})
-        if about_parties and not query.items.elements:  # "is neodymium on a list?" asks about an element
-            answer = self._party_answer(query, passages, composition, state)
-            if answer is not None:
-                return answer
         quoted_docs = list(dict.fromkeys(s.passage.document_id for s in composition.sentences))
-        decision = decide(query, state.index.register, quoted_docs)
         composer = Composer(state.index, state.retriever, passages, state.uncertainties)
-        answer = composer.compose(query, decision, composition.sentences, self._grounds(query))
+        # "is neodymium on a list?" asks about an element; "Subaru buys Gd alloy from us, are they banned?" about both
+        if about_parties and (query.parties or not query.items.elements):
+            answer = self._party_answer(query, passages, composition, state, composer)
+            if answer is not None:
+                if query.parties and query.items.elements:  # the listing first, then what shipping the item needs
+                    shipping = dataclasses.replace(query, intent="applicability")
+                    decision = decide(shipping, state.index.register, quoted_docs)
+                    items = composer.compose(shipping, decision, composition.sentences)
+                    answer = composer.also(answer, items)
+                return self.verify(answer)
+        decision = decide(query, state.index.register, quoted_docs)
+        answer = composer.compose(query, decision, composition.sentences, self._grounds(query) + self._stated_reasons(query, state))
         return self.verify(answer)
 
     def _grounds(self, query: Query) -> list[str]:
@@ -292,7 +326,7 @@ class Engine:
         register = self.screening().screener.register
         return list(dict.fromkeys(p.grounds.text for p in register.parties if p.name in query.parties and p.grounds))
 
-    def _party_answer(self, query: Query, passages: list[Passage], composition, state) -> Answer | None:
+    def _party_answer(self, query: Query, passages: list[Passage], composition, state, composer) -> Answer | None:
         """ "Is TechInsights listed?": the parties register answers, each hit cited and dated."""
         service = self.screening()
         register = service.screener.register
@@ -303,19 +337,17 @@ class Engine:
             listed = listed_parties(register, query)
             if not listed:
                 return None
-            composer = Composer(state.index, state.retriever, passages, state.uncertainties)
             measures = _listing_measures(state.index.register, listed)
-            return self.verify(composer.compose_listing(query, listed, composition.sentences, measures))
+            return composer.compose_listing(query, listed, composition.sentences, measures)
         screenings = [service.screen(name, query.as_of, "chat", None) for name in names[:3]]
-        composer = Composer(state.index, state.retriever, passages, state.uncertainties)
         measures = _listing_measures(state.index.register, _hit_parties(register, screenings))
-        return self.verify(composer.compose_party(query, screenings, composition.sentences, measures))
+        return composer.compose_party(query, screenings, composition.sentences, measures)
 
     def _decline(self, query: Query, composition, state) -> str | None:
         """Why to decline, or None (see evals/README.md, "Declining")."""
         if query.language != "en" and query.standalone == query.question:
             return "language"
-        named = bool(query.items or query.instruments or identifier_tokens(query.standalone))
+        named = bool(query.items or query.instruments or query.parties or identifier_tokens(query.standalone))
         anchored = named or has_anchor(query.standalone)
         evasion = query.intent_scores.get("evasion", query.intent_confidence if query.intent == "evasion" else 0.0)
         if evasion >= EVASION_FLOOR:  # whatever else the question also looks like
@@ -407,6 +439,7 @@ class Engine:
 # most of them refused on other grounds (0.22: 3 and 4; 0.38: 1 and 8). A missed evasion costs more than a refused
 # look-alike, but dev does not tell 0.22 from 0.30 apart; 0.30 refuses fewer look-alikes.
 EVASION_FLOOR = 0.30
+NAMED_DOCUMENTS = 5  # more documents than this named at once rank nothing higher
 # What passages answering an intent talk about; added to the search text (the intent itself is learned).
 INTENT_SEARCH = {
     "history": "earlier export controls before 2025 history precedent",
@@ -420,6 +453,9 @@ WHO_IS_LISTED = re.compile(
     r"|^\W*(?:and\s+|so\s+)?(?:the\s+)?(additions?|designations?|listings?|new entries)\b",
     re.I,
 )
+# How a source states why a measure was taken (a reasons question's search adds the passages that say so).
+STATED_REASON = re.compile(r"\b(justif\w*|because|in order to|(?:the|its) (?:aim|purpose)|to safeguard|national security and interests|"
+                           r"in (?:response|reaction|reply|return) to|retaliat\w*|prompted by|triggered by|following the|agreed (?:at|in|on))\b", re.I)
 IN_DOMAIN = {"applicability", "status", "coverage", "procedure", "definition", "changes", "reasons", "history", "party"}
 
 
@@ -437,6 +473,17 @@ def _hit_parties(parties_register, screenings) -> list:
     """The listed parties behind each screening's two best hits."""
     by_id = {p.id: p for p in parties_register.parties}
     return [by_id[hit.party_id] for screening in screenings for hit in screening.hits[:2] if hit.party_id in by_id]
+
+
+def _named_documents(query: Query, register, party_documents: list[str] = ()) -> list[str]:
+    """The documents a question names: its instruments', the listings of the parties it names, those of the measures
+    covering an item it names and of the measures aimed at a destination it names (none when that is much of the
+    corpus: "rare earths" names nothing in particular)."""
+    items = ItemQuery(query.items.elements, query.items.control_codes, query.items.hs_codes)
+    measures = [register.measures[i] for i in query.instruments if i in register.measures] + register.for_items(items)
+    aimed = [m for m in register.measures.values() if set(m.destinations) & set(query.destinations)]
+    documents = list(dict.fromkeys([*party_documents, *(m.document_id for m in measures + aimed)]))
+    return documents if len(documents) <= NAMED_DOCUMENTS else []
 
 
 def _search_text(query: Query) -> str:

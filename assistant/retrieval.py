@@ -20,6 +20,7 @@ import re
 
 from assistant.schema import Passage
 
+NAMED_PER_DOCUMENT = 3  # a named document's best chunks rank higher, not all of it: other sources keep their place
 EXACT_IDENTIFIER = re.compile(r"\b\d[A-E]\d{3}(?:\.[a-z])?\b|\b\d{8,10}\b", re.I)
 
 
@@ -32,21 +33,31 @@ class HybridRetriever:
         self.index, self.embedder = index, embedder
         self.candidates, self.rrf_k, self.dense_weight = candidates, rrf_k, dense_weight
 
-    def retrieve(self, question: str, k: int, dense_text: str | None = None) -> list[Passage]:
-        """``dense_text``: what the vector search embeds, when it differs from the keyword search's text."""
+    def retrieve(self, question: str, k: int, dense_text: str | None = None, documents: list[str] = ()) -> list[Passage]:
+        """``dense_text``: what the vector search embeds, when it differs from the keyword search's text.
+        ``documents``: the documents the question names (an instrument, or what covers an item it names); their
+        chunks among the candidates form one more ranked list in the fusion."""
         if k <= 0:
             raise ValueError(f"top_k must be > 0, got {k}")
         if not question.strip() or not self.index.chunks:
             return []
-        return self._retrieve(question, k, dense_text or question)
+        return self._retrieve(question, k, dense_text or question, set(documents))
 
-    def _retrieve(self, question: str, k: int, dense_text: str) -> list[Passage]:
+    def _retrieve(self, question: str, k: int, dense_text: str, documents: set[str] = frozenset()) -> list[Passage]:
         dense = self.dense(dense_text, self.candidates)
         keyword = self.index.keyword.search(question, self.candidates)
         fused: dict[str, float] = {}
         for hits, weight in ((dense, self.dense_weight), (keyword, 1.0), (self.exact(question, keyword), 1.0)):
             for rank, (chunk_id, _) in enumerate(hits):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (self.rrf_k + rank + 1)
+        named, per_document = [], {}
+        for chunk_id in sorted(fused, key=lambda c: (-fused[c], c)):
+            document = chunk_id.rsplit(":", 1)[0]
+            if document in documents and per_document.get(document, 0) < NAMED_PER_DOCUMENT:
+                named.append(chunk_id)
+                per_document[document] = per_document.get(document, 0) + 1
+        for rank, chunk_id in enumerate(named):
+            fused[chunk_id] += 1.0 / (self.rrf_k + rank + 1)
         similarity = dict(dense)
         ranked = sorted(fused, key=lambda c: (-fused[c], c))[:k]
         return [self.passage(c, fused[c], similarity.get(c, 0.0), r + 1) for r, c in enumerate(ranked)]

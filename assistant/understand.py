@@ -190,6 +190,15 @@ def read_dates(question: str, reference: str, reference_source: str = "setting")
     return query
 
 
+def _day_of_changes(query: Query) -> None:
+    """ "What changed on 7 Nov 2025?", "what was announced in October 2025?": a changes question about one date (or
+    month) asks for the changes inside it."""
+    about = [m for m in query.dates if m.role == "about"]
+    if query.intent == "changes" and query.intent_confidence >= 0.5 and not query.window and len(about) == 1:
+        about[0].role = "window_from"
+        query.window = (about[0].start, about[0].end)
+
+
 def _claim_start(question: str, claim: re.Match) -> int:
     """Where the claimed statement starts: the clause holding the claim verb."""
     starts = [m.end() for m in re.finditer(r"[.;!?]\s", question[: claim.start()])]
@@ -224,6 +233,20 @@ COUNTRIES = {
     "Sweden": r"Sweden|Swedish",
     "Israel": r"Israel|Israeli",
     "Turkey": r"Turkey|Turkish",
+    "Spain": r"Spain|Spanish|Madrid|Barcelona|Valencia",
+    "Belgium": r"Belgium|Belgian|Antwerp|Brussels",
+    "Austria": r"Austria|Austrian|Vienna",
+    "Czech Republic": r"Czechia|Czech Republic|Czech|Prague",
+    "Hungary": r"Hungary|Hungarian|Budapest",
+    "Switzerland": r"Switzerland|Swiss|Zurich|Geneva",
+    "Indonesia": r"Indonesia|Indonesian|Jakarta",
+    "Philippines": r"Philippines|Filipino|Manila",
+    "United Arab Emirates": r"UAE|United Arab Emirates|Dubai|Abu Dhabi",
+    "Saudi Arabia": r"Saudi Arabia|Saudi",
+    "South Africa": r"South Africa|South African",
+    "Norway": r"Norway|Norwegian",
+    "Finland": r"Finland|Finnish",
+    "Denmark": r"Denmark|Danish",
 }
 SHORT_NAMES = re.compile(r"^[A-Z.]+$")  # US, UK, EU: upper case only ("us" is a pronoun)
 _COUNTRIES = {
@@ -241,7 +264,10 @@ END_USES = {
 _END_USES = {name: re.compile(rf"\b(?:{pattern})\b", re.I) for name, pattern in END_USES.items()}
 PRODUCTS = {
     "magnet": re.compile(r"\b(ndfeb|neo(?:dymium)? magnets?|magnets?|smco)\b", re.I),
-    "technology": re.compile(r"\b(know-?how|technolog\w*|licen[cs]e (?:our|the) (?:process|know)|production lines?|blueprints?)\b", re.I),
+    "technology": re.compile(r"\b(know-?how|technolog\w*|licen[cs]e (?:our|the) (?:process|know)|production lines?|blueprints?|"
+                            r"process (?:specs?|specifications?|sheets?|recipes?|documentation|data|drawings|files|manuals?)|"
+                            r"technical (?:data|drawings|documentation|files|specs?|specifications?|assistance|training)|"
+                            r"(?:design|production|engineering) drawings)\b", re.I),
     "equipment": re.compile(r"\b(equipment|furnaces?|machines?|kilns?)\b", re.I),
 }
 # "the April 2025 controls", "the October package": measures issued in that month.
@@ -284,7 +310,8 @@ def instruments(text: str, register: Register, reference: str) -> list[str]:
         found: list[tuple[int, str]] = []
         for m in register.measures.values():
             issued = dt.date.fromisoformat(m.timeline[0]["from"])
-            of_that_year = str(issued.year) in (m.number or "")  # a clause added later to an older instrument is not it
+            # a clause added later to an older instrument is not it; an instrument without a number is its own
+            of_that_year = str(issued.year) in (m.number or "") if m.number else True
             if issued.month == month and (year is None or issued.year == year) and issued.isoformat() <= reference and of_that_year:
                 found.append((issued.year, m.id))
         latest = max((y for y, _ in found), default=None)  # "the October package" with no year: the latest October
@@ -403,6 +430,7 @@ class Understanding:
         if claim:
             query.claim = question[_claim_start(question, claim) :].strip()
         self._intent(query, text)
+        _day_of_changes(query)
         return query
 
     def _intent(self, query: Query, text: str) -> None:

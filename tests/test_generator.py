@@ -422,14 +422,14 @@ def test_instructions_inside_a_document_do_not_reach_the_answer(injected_index, 
     from assistant.engine import Engine
 
     question = "Is holmium controlled?"
-    plain = Engine(injected_index, embedder=embedder).ask(question)
+    plain = Engine(injected_index, embedder=embedder).ask(question, k=20)  # wide enough to take in the notice (No. 57 ranks first)
     injected = next(p.rank for p in plain.passages if "Ignore previous instructions" in p.text)
     genuine = [p.rank for p in plain.passages if p.document_id == "mofcom-gac-2025-57"]
     genuine, fact = next((rank, real_sentences(plain, rank)[0]) for rank in genuine if real_sentences(plain, rank))
     stand_in.script(Reply(f"{fact} [{genuine}] The controls were lifted. The controls were lifted [{injected}]."))
     engine = Engine(replace(injected_index, llm_url=stand_in.url, llm_model="test", llm_timeout=2), embedder=embedder)
 
-    answer = engine.ask(question)
+    answer = engine.ask(question, k=20)
 
     user = stand_in.requests[0]["messages"][1]["content"]
     assert f"<passage n={injected} " in user  # the model saw the injection, fenced as data

@@ -110,6 +110,8 @@ def test_advice_and_predictions_are_declined(engine, question):
         "What can we do so our licence application for terbium isn't held up for weeks?",
         pytest.param("As a forwarder handling drawings for magnet makers, how do we avoid breaching the technology rules?",
                      marks=pytest.mark.xfail(strict=True, reason="known miss: 'avoid ... rules' still reads as evasion (0.9)")),
+        pytest.param("Can we send our SmCo magnet process documentation to a partner plant in Vietnam?",
+                     marks=pytest.mark.xfail(strict=True, reason="known miss: sending documents abroad reads as evasion (0.33)")),
     ],
 )
 def test_legitimate_look_alikes_are_answered(engine, question):
@@ -188,3 +190,62 @@ def test_a_coverage_question_over_instruments_in_different_states_has_no_partly_
     assert not answer.refused
     assert answer.verdict is None or not answer.verdict.text.startswith("Partly")
     assert {m.id for m in answer.measures} >= {"mofcom-gac-2025-18", "mofcom-2025-61"}  # the states, as status lines
+
+
+def test_a_changes_question_about_one_day_lists_what_changed_that_day(engine):
+    answer = engine.ask("Anything change in the rules on 9 October 2025?", as_of="2026-12-02")
+    assert answer.query.window == ("2025-10-09", "2025-10-09")
+    assert answer.verdict.outcome == "changes" and answer.verdict.text.startswith("On 9 October 2025")
+    changed = {s.measure_id: s.status for s in answer.status_lines if s.phrase.startswith("9 October 2025")}
+    assert changed["mofcom-gac-2025-57"] == "announced" and changed["mofcom-2025-62"] == "in_force"
+    assert all("by MOFCOM/GAC Announcement No. 57" not in s.phrase for s in answer.status_lines)  # not "by" itself
+
+
+def test_a_period_ending_on_the_day_asked_about_is_a_change_of_that_day(engine):
+    answer = engine.ask("so what happened to the rare earth rules on 10 November 2026?", as_of="2026-12-02")
+    ended = [s for s in answer.status_lines if s.measure_id == "mofcom-gac-2025-57"]
+    assert ended and ended[0].status == "unknown" and ended[0].since == "2026-11-10"
+    assert "10 November 2026: its last recorded period ended" in answer.answer
+
+
+def test_a_named_party_and_a_product_get_the_listing_then_the_licence(engine):
+    answer = engine.ask("We sell terbium metal to Mitsubishi Materials. Any problem with that?", as_of="2026-06-01")
+    text = answer.verdict.text
+    assert text.index("watch list") < text.index("licence") and "No. 18 of 2025" in text
+    assert {"mofcom-2026-11-japan", "mofcom-gac-2025-18"} <= {m.id for m in answer.measures}
+
+
+def test_naming_a_listed_party_anchors_a_vague_question(engine):
+    answer = engine.ask("Got an RFQ from TechInsights' team in Europe. Anything to watch out for?", as_of="2025-10-28")
+    assert not answer.refused and "Unreliable Entity List" in answer.verdict.text
+
+
+@pytest.mark.parametrize(
+    "question, as_of, words",
+    [
+        ("What reason did MOFCOM give for the extraterritorial measure, No. 61?", "2026-12-02", "justified"),
+        ("What led China to suspend the October 2025 measures?", "2026-03-01", "Busan"),
+    ],
+)
+def test_a_reasons_question_quotes_the_reason_its_instrument_states(engine, question, as_of, words):
+    answer = engine.ask(question, as_of=as_of)
+    assert any(words in q.text for q in answer.quotes[:3]), [q.text for q in answer.quotes]
+
+
+def test_two_codes_compared_each_get_a_sentence_of_their_own(engine):
+    answer = engine.ask("1E902.a vs 1E902.b: what's the difference?", as_of="2025-10-20")
+    assert answer.verdict is None or not answer.verdict.text.startswith("Yes")
+    alone = [q.text for q in answer.quotes if ("1E902.a" in q.text) != ("1E902.b" in q.text)]
+    assert any("1E902.a" in t for t in alone) and any("1E902.b" in t for t in alone)
+
+
+def test_the_month_of_an_instrument_without_a_number_names_it(engine):
+    query = engine.understand("Which metals did the February 2025 controls add?", as_of="2026-12-02")
+    assert "earlier-critical-mineral-controls#tungsten-2025" in query.instruments
+
+
+def test_sending_process_documents_abroad_is_a_technology_question(engine):
+    answer = engine.ask("Do we need a licence to send our SmCo magnet process documentation to a partner plant in Vietnam?",
+                        as_of="2026-12-02")
+    ids = {m.id for m in answer.measures}
+    assert "mofcom-most-2023-57-tech-catalogue" in ids and "mofcom-gac-2025-18" not in ids

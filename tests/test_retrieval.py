@@ -45,3 +45,11 @@ def test_passages_are_ranked_and_carry_metadata(retriever):
     assert [p.rank for p in passages] == [1, 2, 3, 4, 5]
     assert all(p.title and p.document.startswith("corpus/") for p in passages)
     assert passages[0].score >= passages[-1].score
+
+
+def test_the_documents_a_question_names_rank_first(retriever):
+    question = "Sintered magnets, 5% Dy, to a motor maker near Turin: what do we need?"
+    plain = [p.document_id for p in retriever.retrieve(question, 5)]
+    named = [p.document_id for p in retriever.retrieve(question, 5, documents=["mofcom-gac-2025-18"])]
+    assert named[0] == "mofcom-gac-2025-18"
+    assert named.count("mofcom-gac-2025-18") >= plain.count("mofcom-gac-2025-18")

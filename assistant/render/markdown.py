@@ -65,5 +65,6 @@ def understood_line(answer: Answer) -> str:
     if query.as_of_source == "question":
         parts.append(f"as of {human_date(query.as_of)} (the date in the question)")
     if query.window:
-        parts.append(f"changes from {human_date(query.window[0])} to {human_date(query.window[1])}")
+        start, end = query.window
+        parts.append(f"changes on {human_date(start)}" if start == end else f"changes from {human_date(start)} to {human_date(end)}")
     return ("Understood: " + "; ".join(parts) + ".") if parts else ""
