@@ -146,6 +146,39 @@ class ExtractiveAnswerer:
 
     def compose(self, question: str, passages: list[Passage], focus: str | None = None, intent: str | None = None) -> Composition:
         """Best sentences for ``question``; words outside ``focus`` (a follow-up's own words) count 0.3."""
+        scored = self._scored(question, passages, focus)
+        wanted = _answer_type(focus or question) or INTENT_SHAPES.get(intent or "")
+        if wanted is not None:
+            for s in scored:
+                s.score += 0.15 if wanted.search(s.text) else 0.0
+        # a timeline tells an episode in consecutive dated lines of one passage: a history answer may take three
+        chosen = self._choose(scored, per_passage=3 if intent == "history" else 2)
+        # "diff between 1E902.a and 1E902.b?": every code the question names gets a sentence about it alone
+        codes = identifier_tokens(question)
+        alone = lambda s, code: code in terms(s.text) and not any(o in terms(s.text) for o in codes if o != code)  # noqa: E731
+        for code in codes if len(codes) > 1 else []:
+            if any(alone(c, code) for c in chosen):
+                continue
+            best = max((s for s in scored if alone(s, code) and s.overlap > 0), key=lambda s: s.score, default=None)
+            if best is not None and all(best.text != c.text for c in chosen):  # near twins differ in the code itself
+                chosen.append(best)
+        # "where do we file, is there a portal? and where does the certificate go?": each part's best sentence first
+        leads: list[Sentence] = []
+        for part in question_parts(focus or question):
+            best = max(self._scored(part, passages, None), key=lambda s: s.score, default=None)
+            if best is not None and best.overlap > 0 and all(best.text != c.text for c in leads):
+                leads.append(next((c for c in chosen if c.text == best.text), best))
+        if leads:
+            rest = [c for c in chosen if all(c.text != lead.text for lead in leads)]
+            chosen = leads + rest
+        return Composition(
+            sentences=chosen,
+            best_overlap=max((s.overlap for s in scored), default=0.0),
+        )
+
+    def _scored(self, question: str, passages: list[Passage], focus: str | None) -> list[Sentence]:
+        """Every sentence of the passages, scored for the question: its words (by IDF, those beyond the document's title
+        counting more), an identifier it names, and the passage's own rank and similarity."""
         q_terms = list(dict.fromkeys(terms(question)))
         q_ids = set(identifier_tokens(question)) | {t for t in q_terms if any(c.isdigit() for c in t)}
         own = set(terms(focus)) if focus else set(q_terms)
@@ -166,25 +199,7 @@ class ExtractiveAnswerer:
                 exact = 0.15 if q_ids & s_terms else 0.0
                 s.score = 0.65 * s.overlap + 0.25 * (passage.score / top_score) + exact + 0.1 * passage.dense
                 scored.append(s)
-        wanted = _answer_type(focus or question) or INTENT_SHAPES.get(intent or "")
-        if wanted is not None:
-            for s in scored:
-                s.score += 0.15 if wanted.search(s.text) else 0.0
-        # a timeline tells an episode in consecutive dated lines of one passage: a history answer may take three
-        chosen = self._choose(scored, per_passage=3 if intent == "history" else 2)
-        # "diff between 1E902.a and 1E902.b?": every code the question names gets a sentence about it alone
-        codes = identifier_tokens(question)
-        alone = lambda s, code: code in terms(s.text) and not any(o in terms(s.text) for o in codes if o != code)  # noqa: E731
-        for code in codes if len(codes) > 1 else []:
-            if any(alone(c, code) for c in chosen):
-                continue
-            best = max((s for s in scored if alone(s, code) and s.overlap > 0), key=lambda s: s.score, default=None)
-            if best is not None and all(best.text != c.text for c in chosen):  # near twins differ in the code itself
-                chosen.append(best)
-        return Composition(
-            sentences=chosen,
-            best_overlap=max((s.overlap for s in scored), default=0.0),
-        )
+        return scored
 
     def _choose(self, scored: list[Sentence], per_passage: int = 2) -> list[Sentence]:
         chosen: list[Sentence] = []
@@ -220,6 +235,23 @@ INTENT_SHAPES = {
                             r"submit\w*|review|approv\w+)\b", re.I),
     "coverage": re.compile(r"\b(covers?|covered|lists?|listed|includ\w+|control codes?|1C9\d\d|HS|items?)\b", re.I),
 }
+
+
+# Where a question with several parts starts its next one: after a question mark, or at "; and where ...".
+PART_BREAK = re.compile(r"\?\s+|;\s*|,?\s+and\s+(?=(?:what|which|when|where|who|how|why|is|are|does|do|can|must)\b)", re.I)
+
+
+def question_parts(question: str) -> list[str]:
+    """The parts of a question that asks several things, each with enough words to search by; [] for one part.
+
+    >>> question_parts("where do we file the application? and where does the original certificate go?")
+    ['where do we file the application', 'where does the original certificate go?']
+    >>> question_parts("Do we need a licence for Dy oxide?")
+    []
+    """
+    parts = [p.strip() for p in PART_BREAK.split(question) if len(terms(p)) >= 2]
+    parts = [re.sub(r"^(?:and|also|plus)\s+", "", p, flags=re.I) for p in parts]
+    return parts if len(parts) > 1 else []
 
 
 def _answer_type(question: str):

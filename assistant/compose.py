@@ -56,7 +56,15 @@ class Composer:
         answer.status_lines = [self.status_line(m, decision.statuses[m.id]) for m in decision.measures]
         answer.measures = [_measure_status(line, decision.statuses[line.measure_id]) for line in answer.status_lines]
         if decision.changes:
-            answer.status_lines = self.change_lines(decision) + answer.status_lines
+            changed = self.change_lines(decision)
+            answer.status_lines = changed + answer.status_lines
+            # what changed is what the answer speaks of: each changed measure's status on the as-of date, as data
+            known = {m.id for m in answer.measures}
+            for line in changed:
+                if line.measure_id not in known and line.measure_id in self.index.register.measures:
+                    known.add(line.measure_id)
+                    status = self.index.register.measures[line.measure_id].status_on(query.as_of)
+                    answer.measures.append(_measure_status(line, status))
         answer.caveats = self.caveats(query, decision, answer.status_lines)
         answer.verdict = self.verdict(query, decision, answer.status_lines, answer.caveats)
         answer.quotes = self.lead_quotes(leads) + self.scope_quotes(query, decision) + self.quotes(query, decision, sentences, answer)

@@ -79,10 +79,13 @@ def decide(query: Query, register: Register, quoted_documents: list[str]) -> Dec
     explicit = [m for m in decision.primary if m.id in query.instruments and (not about or about & set(m.elements))]
     if explicit and query.intent in {"applicability", "status"}:
         decision.primary = explicit + _binding_besides(decision.primary, explicit, query)
-    found = _unique(decision.primary + with_destinations + _suspended_by_named(query, register))
+    found = _unique(decision.primary + with_destinations + _suspended_by_named(query, register) + _suspenders(query, register))
     if not found and not items and query.intent in {"applicability", "status", "coverage"}:
         for doc_id in quoted_documents[:2]:
             found += _best_of_document(query.standalone, register.for_documents([doc_id]))
+    elif query.intent == "procedure" and query.intent_confidence >= 0.5:  # how to apply: the rules the quotes come from
+        for doc_id in quoted_documents[:3]:
+            found += [m for m in _best_of_document(query.standalone, register.for_documents([doc_id])) if m not in found]
     key = lambda m: not any(e in m.title.lower() for e in query.items.elements)  # noqa: E731
     decision.measures = sorted(_unique(found), key=key)[:MAX_MEASURES]
     decision.statuses = {m.id: m.status_on(query.as_of) for m in decision.measures}
@@ -104,6 +107,15 @@ def _suspended_by_named(query: Query, register: Register) -> list[Measure]:
         return []
     return _collapse(query.standalone, [m for m in register.measures.values() if m.document_id not in named
                      and any(p["status"] == "suspended" and p.get("by") in named for p in m.timeline)])  # fmt: skip
+
+
+def _suspenders(query: Query, register: Register) -> list[Measure]:
+    """ "Why did MOFCOM suspend the October measures?": the suspending instrument belongs beside what it suspended."""
+    if asked_status(query.standalone) != "suspended" or not query.instruments:
+        return []
+    by = {p.get("by") for i in query.instruments if i in register.measures for p in register.measures[i].timeline
+          if p["status"] == "suspended"}  # fmt: skip
+    return [m for m in register.measures.values() if "#" not in m.id and m.document_id in by]
 
 
 def _binding_besides(candidates: list[Measure], named: list[Measure], query: Query) -> list[Measure]:

@@ -267,7 +267,7 @@ PRODUCTS = {
     "technology": re.compile(r"\b(know-?how|technolog\w*|licen[cs]e (?:our|the) (?:process|know)|production lines?|blueprints?|"
                             r"process (?:specs?|specifications?|sheets?|recipes?|documentation|data|drawings|files|manuals?)|"
                             r"technical (?:data|drawings|documentation|files|specs?|specifications?|assistance|training)|"
-                            r"(?:design|production|engineering) drawings)\b", re.I),
+                            r"(?:design|production|engineering) drawings|consult(?:ing|ancy|ants?))\b", re.I),
     "equipment": re.compile(r"\b(equipment|furnaces?|machines?|kilns?)\b", re.I),
 }
 # "the April 2025 controls", "the October package": measures issued in that month.
@@ -417,7 +417,7 @@ class Understanding:
         query.standalone, query.language = text, language
         if language != "en" and text != question:
             query.notes.append(f"Read as: {text}")
-        if query.as_of_source != "question" and text != question:
+        if query.as_of_source != "question" and text != question and not NOW.search(question):  # "...the same resale now?"
             from_history = read_dates(text, reference, source)
             if from_history.as_of_source == "question":
                 query.as_of, query.as_of_source = from_history.as_of, "question"

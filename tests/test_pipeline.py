@@ -249,3 +249,21 @@ def test_sending_process_documents_abroad_is_a_technology_question(engine):
                         as_of="2026-12-02")
     ids = {m.id for m in answer.measures}
     assert "mofcom-most-2023-57-tech-catalogue" in ids and "mofcom-gac-2025-18" not in ids
+
+
+def test_a_changes_answer_gives_each_changed_measure_its_status_as_data(engine):
+    answer = engine.ask("What changed on 7 November 2025?", as_of="2026-03-01")
+    statuses = {m.id: m.status for m in answer.measures}
+    assert statuses.get("mofcom-gac-2025-57") == "suspended" and statuses.get("mofcom-gac-2025-70") == "in_force"
+
+
+def test_why_something_was_suspended_brings_the_suspending_instrument(engine):
+    answer = engine.ask("Why were the October 2025 measures put on hold - what was behind the suspension?", as_of="2026-03-01")
+    assert "mofcom-gac-2025-70" in {m.id for m in answer.measures}
+    assert any("Busan" in q.text for q in answer.quotes[:3])
+
+
+def test_a_procedure_answer_carries_the_rules_it_quotes(engine):
+    answer = engine.ask("Which documents go with a dual-use licence application, and where is it filed online?", as_of="2026-12-02")
+    assert "state-council-order-792-dual-use-regulations" in {m.id for m in answer.measures}
+    assert "ecomp.mofcom.gov.cn" in answer.answer

@@ -72,6 +72,18 @@ def test_a_follow_up_is_read_with_its_history(engine):
     assert "terbium" in query.items.elements
 
 
+def test_a_follow_up_asking_about_now_does_not_take_the_date_of_its_history(engine):
+    history = [Turn("We re-export Chinese Tb magnets from Poland. Did we need a MOFCOM licence for that in late October 2025?")]
+    earlier = engine.understand("and with a Turkish buyer?", as_of="2026-02-10", history=history)
+    assert earlier.as_of == "2025-10-31"  # the follow-up is about the date its history asked about
+    query = engine.understand("and if we ship the same lot today?", as_of="2026-02-10", history=history)
+    assert query.as_of == "2026-02-10"
+
+
+def test_consulting_abroad_is_a_technology_transfer():
+    assert "technology" in named_items("Can our engineers do paid consulting on Sm separation for a plant in Laos?").products
+
+
 @pytest.mark.parametrize(
     "question, intent",
     [
