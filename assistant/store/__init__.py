@@ -174,14 +174,14 @@ def _target_manifest(documents: list[Document], params: ChunkingParams, vectors:
 
 
 def ingest_fingerprint() -> str:
-    """A digest of the code that turns files into chunks (loaders, cleaner, chunker): when it changes, every chunk
-    may change, so the next build starts from scratch instead of keeping chunks the old code made."""
+    """A digest of the code that turns files into chunks (loaders, cleaner, chunker, sentence rule): when it changes,
+    every chunk may change, so the next build starts from scratch instead of keeping chunks the old code made."""
     import hashlib
 
-    from assistant import ingest
+    from assistant import ingest, sentences
 
     digest = hashlib.sha256()
-    for path in sorted(Path(ingest.__file__).parent.glob("*.py")):
+    for path in [*sorted(Path(ingest.__file__).parent.glob("*.py")), Path(sentences.__file__)]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
