@@ -151,6 +151,9 @@ class ExtractiveAnswerer:
         if wanted is not None:
             for s in scored:
                 s.score += 0.15 if wanted.search(s.text) else 0.0
+        for phrase in quoted_phrases(focus or question):  # the sentence that uses the words the question quotes
+            for s in scored:
+                s.score += 0.3 if phrase.search(s.text) else 0.0
         # a timeline tells an episode in consecutive dated lines of one passage: a history answer may take three
         chosen = self._choose(scored, per_passage=3 if intent == "history" else 2)
         # "diff between 1E902.a and 1E902.b?": every code the question names gets a sentence about it alone
@@ -235,6 +238,29 @@ INTENT_SHAPES = {
                             r"submit\w*|review|approv\w+)\b", re.I),
     "coverage": re.compile(r"\b(covers?|covered|lists?|listed|includ\w+|control codes?|1C9\d\d|HS|items?)\b", re.I),
 }
+
+
+# A phrase the question quotes ("what do they mean by 'not bans'?"): the words a source uses, in order.
+QUOTED = re.compile(r"(?:^|(?<=[\s(]))['‘\"“]([^'’\"”\n]{2,60}?)['’\"”](?=[\s.,;:?!)]|$)")
+
+
+def quoted_phrases(question: str) -> list[re.Pattern]:
+    """Patterns for the phrases a question puts in quotes: each word (or a longer form of it) in order, up to two
+    other words between them, so 'not bans' finds "not export bans".
+
+    >>> [bool(p.search("The spokesperson said they are not export bans.")) for p in quoted_phrases("what is meant by 'not bans'?")]
+    [True]
+    >>> quoted_phrases("it's the company's rule, isn't it?")
+    []
+    """
+    out = []
+    for match in QUOTED.finditer(question):
+        words = re.findall(r"\w+", match.group(1))
+        if not words or len(words) > 6 or (len(words) == 1 and len(words[0]) < 4):
+            continue
+        stems = [re.escape(w[: max(3, len(w) - 1)] if len(w) > 3 else w) + r"\w*" for w in words]
+        out.append(re.compile(r"\b" + r"\W+(?:\w+\W+){0,2}?".join(stems) + r"\b", re.I))
+    return out
 
 
 # Where a question with several parts starts its next one: after a question mark, or at "; and where ...".

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import re
 
+from assistant.answer import quoted_phrases
 from assistant.schema import Passage
 
 NAMED_PER_DOCUMENT = 3  # a named document's best chunks rank higher, not all of it: other sources keep their place
@@ -47,7 +48,8 @@ class HybridRetriever:
         dense = self.dense(dense_text, self.candidates)
         keyword = self.index.keyword.search(question, self.candidates)
         fused: dict[str, float] = {}
-        for hits, weight in ((dense, self.dense_weight), (keyword, 1.0), (self.exact(question, keyword), 1.0)):
+        quoted = self.quoted(dense_text, dense, keyword)
+        for hits, weight in ((dense, self.dense_weight), (keyword, 1.0), (self.exact(question, keyword), 1.0), (quoted, 1.0)):
             for rank, (chunk_id, _) in enumerate(hits):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (self.rrf_k + rank + 1)
         named, per_document = [], {}
@@ -74,6 +76,14 @@ class HybridRetriever:
         order = {chunk_id: i for i, (chunk_id, _) in enumerate(keyword)}
         found = self.index.chunks.naming(codes)
         return [(c, 1.0) for c in sorted(found, key=lambda c: (order.get(c, len(order)), c))][: self.candidates]
+
+    def quoted(self, question: str, dense: list, keyword: list) -> list[tuple[str, float]]:
+        """Candidates that use a phrase the question quotes ("'not bans'"), in keyword-then-dense order."""
+        phrases = quoted_phrases(question)
+        if not phrases:
+            return []
+        candidates = list(dict.fromkeys([c for c, _ in keyword] + [c for c, _ in dense]))
+        return [(c, 1.0) for c in candidates if any(p.search(self.index.chunks[c]["text"]) for p in phrases)]
 
     def dense(self, question: str, k: int) -> list[tuple[str, float]]:
         """Nearest chunks by the question's vector, queried on the Chroma collection the build wrote through

@@ -267,3 +267,8 @@ def test_a_procedure_answer_carries_the_rules_it_quotes(engine):
     answer = engine.ask("Which documents go with a dual-use licence application, and where is it filed online?", as_of="2026-12-02")
     assert "state-council-order-792-dual-use-regulations" in {m.id for m in answer.measures}
     assert "ecomp.mofcom.gov.cn" in answer.answer
+
+
+def test_a_phrase_the_question_quotes_finds_the_sentence_that_uses_it(engine):
+    answer = engine.ask("When the ministry calls its rare-earth controls 'not bans', what is meant?", as_of="2025-11-01")
+    assert "not export bans" in answer.quotes[0].text
