@@ -109,12 +109,18 @@ def _suspended_by_named(query: Query, register: Register) -> list[Measure]:
                      and any(p["status"] == "suspended" and p.get("by") in named for p in m.timeline)])  # fmt: skip
 
 
-def _suspenders(query: Query, register: Register) -> list[Measure]:
-    """ "Why did MOFCOM suspend the October measures?": the suspending instrument belongs beside what it suspended."""
-    if asked_status(query.standalone) != "suspended" or not query.instruments:
+def suspending_documents(query: Query, register: Register) -> list[str]:
+    """ "Why did MOFCOM suspend the October measures?": the documents that suspended the instruments the question
+    names, when it asks about a suspension."""
+    if asked_status(query.standalone) != "suspended":
         return []
-    by = {p.get("by") for i in query.instruments if i in register.measures for p in register.measures[i].timeline
-          if p["status"] == "suspended"}  # fmt: skip
+    named = [register.measures[i] for i in query.instruments if i in register.measures]
+    return list(dict.fromkeys(p["by"] for m in named for p in m.timeline if p["status"] == "suspended" and p.get("by")))
+
+
+def _suspenders(query: Query, register: Register) -> list[Measure]:
+    """The suspending instrument belongs beside what it suspended."""
+    by = set(suspending_documents(query, register))
     return [m for m in register.measures.values() if "#" not in m.id and m.document_id in by]
 
 

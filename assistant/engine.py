@@ -25,7 +25,7 @@ from assistant.citations import valid_citations
 from assistant.compose import Composer
 from assistant.config import Settings, set_offline_environment
 from assistant.dates import parse_as_of
-from assistant.decide import asked_status, decide
+from assistant.decide import decide, suspending_documents
 from assistant.errors import QuestionInvalid
 from assistant.keyword import identifier_tokens
 from assistant.language import not_english_message
@@ -194,10 +194,10 @@ class Engine:
             condensed = self.generator.condense(question, history)
             if condensed:
                 query.standalone = condensed
-        self._named_parties(query)
+        listings = self._named_parties(query)
         t0 = time.perf_counter()
         # the vector search embeds the question as understood (the intent model already did: the vector is cached)
-        named = _named_documents(query, state.index.register, self._party_documents(query))
+        named = _named_documents(query, state.index.register, listings)
         passages = state.retriever.retrieve(_search_text(query), k, dense_text=query.standalone, documents=named)
         self._with_scope_passages(query, passages, state)
         t1 = time.perf_counter()
@@ -268,11 +268,8 @@ class Engine:
         if query.intent != "reasons" or query.intent_confidence < 0.5 or not query.instruments:
             return []
         register = state.index.register
-        named = [register.measures[i] for i in query.instruments if i in register.measures]
-        documents = list(dict.fromkeys(m.document_id for m in named))
-        if asked_status(query.standalone) == "suspended":
-            documents = list(dict.fromkeys(p.get("by") for m in named for p in m.timeline
-                                           if p["status"] == "suspended" and p.get("by"))) + documents  # fmt: skip
+        named = [register.measures[i].document_id for i in query.instruments if i in register.measures]
+        documents = list(dict.fromkeys(suspending_documents(query, register) + named))
         found = []
         for document_id in documents[:2]:
             for chunk_id, row in state.index.chunks_of(document_id):
@@ -281,18 +278,14 @@ class Engine:
         return list(dict.fromkeys(found))[:2]
 
     # -- the extractive answer --------------------------------------------
-    def _named_parties(self, query: Query) -> None:
-        """Listed parties the question names, and their lists: "why was Halifax sanctioned?" is about the UEL additions."""
+    def _named_parties(self, query: Query) -> list[str]:
+        """Listed parties the question names, and their lists: "why was Halifax sanctioned?" is about the UEL additions.
+        Returns the documents of their listings."""
         register = self.screening().screener.register
         query.parties = party_names_in(query.standalone, register)
-        query.party_lists = list(dict.fromkeys(p.list_title for p in register.parties if p.name in query.parties))
-
-    def _party_documents(self, query: Query) -> list[str]:
-        """The listing documents of the parties the question names."""
-        if not query.parties:
-            return []
-        register = self.screening().screener.register
-        return list(dict.fromkeys(p.document_id for p in register.parties if p.name in query.parties))
+        named = [p for p in register.parties if p.name in query.parties]
+        query.party_lists = list(dict.fromkeys(p.list_title for p in named))
+        return list(dict.fromkeys(p.document_id for p in named))
 
     def _extractive(self, query: Query, passages: list[Passage], state) -> Answer:
         asked = f"{query.standalone} ({'; '.join(query.party_lists)})" if query.party_lists else query.standalone
