@@ -48,6 +48,7 @@ class Composer:
         self.passages = passages
         self.short = {doc_id: title.split(":")[0] for doc_id, title in index.titles.items()}
         self._lists_checked: list[str] = []
+        self._first_day: dict[str, str] | None = None  # document id -> the day its instrument was issued
 
     def compose(self, query: Query, decision: Decision, sentences: list[Sentence], leads: list[str] = ()) -> Answer:
         """``leads``: sentences the register chose for the question (a listing's stated grounds), quoted first."""
@@ -67,17 +68,25 @@ class Composer:
                     answer.measures.append(_measure_status(line, status))
         answer.caveats = self.caveats(query, decision, answer.status_lines)
         answer.verdict = self.verdict(query, decision, answer.status_lines, answer.caveats)
-        answer.quotes = self.lead_quotes(leads) + self.scope_quotes(query, decision) + self.quotes(query, decision, sentences, answer)
+        answer.quotes = self.lead_quotes(leads, query.as_of) + self.scope_quotes(query, decision) + self.quotes(query, decision, sentences, answer)
         answer.citations = self.citations
         return answer
 
-    def lead_quotes(self, texts) -> list[Quote]:
+    def lead_quotes(self, texts, as_of: str) -> list[Quote]:
         out = []
         for text in texts:
             n = self.writer.cite_evidence(text)
             if n and all(q.citation != n for q in out):
-                out.append(Quote(normalise(text), n))
+                out.append(self._quote(normalise(text), n, as_of))
         return out
+
+    def _quote(self, text: str, n: int, as_of: str) -> Quote:
+        """A quote of citation ``n``, marked ``later`` when its document was issued after ``as_of`` or every date it
+        gives is later."""
+        if self._first_day is None:
+            self._first_day = {m.document_id: m.timeline[0]["from"] for m in self.index.register.measures.values() if "#" not in m.id}
+        document = self.citations[n - 1].document_id
+        return Quote(text, n, self._first_day.get(document, "") > as_of or _only_later_dates(text, as_of))
 
     def scope_quotes(self, query: Query, decision: Decision) -> list[Quote]:
         """For "which code / which items" questions on an element or a named instrument: the sentence the register cites
@@ -92,7 +101,7 @@ class Composer:
             if m.scope_evidence and about:  # "which Dy items...", "what's on the No. 55 list?"
                 n = self.writer.cite_evidence(m.scope_evidence)
                 if n and all(q.citation != n for q in out):
-                    out.append(Quote(normalise(m.scope_evidence), n))
+                    out.append(self._quote(normalise(m.scope_evidence), n, query.as_of))
         return out[:2]
 
     def compose_party(self, query: Query, screenings: list, sentences: list[Sentence], measures: list[Measure] = ()) -> Answer:
@@ -250,7 +259,8 @@ class Composer:
             names = phrase_list([self.label(m) for m in measures])
             never = status in {"suspended", "unknown"} and never_in_force(measures, query.as_of)
             said_never = said_never or never
-            clauses.append(_clause(status, names, line, len(measures) > 1, decision.statuses[measures[0].id].note, never))
+            same_since = len({by_id[m.id].since for m in measures}) == 1
+            clauses.append(_clause(status, names, line, len(measures) > 1, decision.statuses[measures[0].id].note, never, same_since))
             cited += [by_id[m.id].citation for m in measures if by_id[m.id].citation]
         if query.intent == "coverage" and not is_yes_no(query.question):
             return None  # "which code covers Dy oxide?" is answered by the quotes, not by a yes or no
@@ -261,9 +271,12 @@ class Composer:
             opening = "No: such exports are barred or refused in principle." if is_yes_no(query.question) else "Barred."
         body = "; ".join(clauses)
         text = f"{opening} On {day}, {body}."
-        repeated = said_never and decision.asked == "in_force"  # a clause already says it never took effect
+        # a clause already says it never took effect, unless a claim said it did and is corrected here
+        repeated = said_never and decision.asked == "in_force" and not query.claim
         if decision.asked and decision.asked_confirmed is False and decision.asked not in {"lifted", "not_required"} and not repeated:
-            text += f" {_not_asked(decision.asked, primary, query.as_of)}"
+            correction = _not_asked(decision.asked, decision.asked_about or primary, query.as_of, self.label if query.claim else None)
+            # a claim is corrected first ("No, that is not right. Rule 1 never took effect. On ..."), a question after
+            text = f"{opening} {correction} On {day}, {body}." if query.claim else f"{text} {correction}"
         text += self._untouched_by_suspension(query, primary, by_id)
         text += self._claim_date(query, decision, cited)
         return Verdict(decision.outcome, _sentence_case(text), list(dict.fromkeys(cited)), query.as_of,
@@ -365,7 +378,6 @@ class Composer:
     # -- quotes ------------------------------------------------------------
     def quotes(self, query: Query, decision: Decision, sentences: list[Sentence], answer: Answer) -> list[Quote]:
         cited_texts = {normalise(c.quote) for c in self.citations}
-        first_day = {m.document_id: m.timeline[0]["from"] for m in self.index.register.measures.values() if "#" not in m.id}
         out = []
         for s in sentences:
             text = normalise(s.text)
@@ -376,8 +388,7 @@ class Composer:
             n = len(self.citations) + 1
             self.citations.append(cite(s.text, s.passage, s.start, s.end, n))
             cited_texts.add(text)
-            later = first_day.get(s.passage.document_id, "") > query.as_of or _only_later_dates(text, query.as_of)
-            out.append(Quote(text, n, later))
+            out.append(self._quote(text, n, query.as_of))
         return out
 
 
@@ -478,10 +489,12 @@ def _opening(decision: Decision, query: Query, subject: str) -> str:
     return word
 
 
-def _clause(status: str, names: str, line: StatusLine, plural: bool, note: str | None = None, never: bool = False) -> str:
+def _clause(status: str, names: str, line: StatusLine, plural: bool, note: str | None = None, never: bool = False,
+            same_since: bool = True) -> str:  # fmt: skip
+    """One status group of a verdict; ``same_since``: every measure in it took that status on the same day."""
     verb = "are" if plural else "is"
     if status == "in_force":
-        return f"{names} {verb} in force (since {human_date(line.since)})"
+        return f"{names} {verb} in force (since {human_date(line.since)})" if same_since else f"{names} {verb} in force"
     if status == "suspended":
         by = f" by {line.by_title}" if line.by_title else ""
         until = f", until {human_date(line.until)}" if line.until else ""
@@ -497,15 +510,17 @@ def _clause(status: str, names: str, line: StatusLine, plural: bool, note: str |
     return f"{names} {verb} {line.phrase}"
 
 
-def _not_asked(asked: str, primary: list[Measure], as_of: str) -> str:
+def _not_asked(asked: str, primary: list[Measure], as_of: str, label=None) -> str:
+    """What the question or claim got wrong; ``label`` names the measures (for a claim beside other measures)."""
     plural = len(primary) > 1
+    subject = _sentence_case(phrase_list([label(m) for m in primary])) if label else ("They" if plural else "It")
     if asked == "in_force":
         if never_in_force(primary, as_of):  # the register records no period in force up to the as-of date
             recorded = all(m.status_on(as_of).status != "unknown" for m in primary)
-            return f"{'They' if plural else 'It'} never took effect{'' if recorded else ' in the period the corpus records'}."
-        return f"{'They are' if plural else 'It is'} not in force on that date."
+            return f"{subject} never took effect{'' if recorded else ' in the period the corpus records'}."
+        return f"{subject} {'are' if plural else 'is'} not in force on that date."
     word = {"suspended": "suspended", "lifted": "lifted"}[asked]
-    return f"{'They were' if plural else 'It was'} not {word} on that date."
+    return f"{subject} {'were' if plural else 'was'} not {word} on that date."
 
 
 def _sentence_case(text: str) -> str:

@@ -25,7 +25,8 @@ from assistant.schema import Query
 ASKED_STATUS = {
     "suspended": re.compile(r"\b(suspend\w*|paused?|on hold|frozen|halted)\b", re.I),
     "lifted": re.compile(r"\b(lifted|removed|scrapped|cancell?ed|revoked|ended|dropped|rolled back|repealed)\b", re.I),
-    "in_force": re.compile(r"\b(in force|in effect|appl(?:y|ies|ied)|effective|valid|took effect|take effect|enforced|active)\b", re.I),
+    "in_force": re.compile(r"\b(in force|in effect|appl(?:y|ies|ied)|effective|valid|took effect|take effect|enforced|active|"
+                           r"kick(?:s|ed)? in|came into (?:force|effect)|in place)\b", re.I),
 }
 IN_FORCE_LIKE = {"in_force"}
 # A claim that no licence is needed (any more): checked against the measures in force.
@@ -60,6 +61,7 @@ class Decision:
     outcome: str | None = None  # yes | no | not_listed | suspended | not_yet_in_force | unknown | partly
     asked: str | None = None  # the status the question or a claim puts forward
     asked_confirmed: bool | None = None
+    asked_about: list[Measure] = field(default_factory=list)  # the measures the claim or asked status is about
     changes: list[Change] = field(default_factory=list)
 
 
@@ -235,10 +237,14 @@ def _outcome(decision: Decision, query: Query) -> None:
     decision.asked = asked_status(text)
     if query.claim and NOT_REQUIRED.search(query.claim):  # "...need no licence any more, right?"
         decision.asked = "not_required"
+    # "our forwarder says the 0.1% rule kicked in": the claim is about the instrument it names, not the others beside it
+    claimed = [m for m in primary if m.id in query.instruments] if query.claim else []
+    decision.asked_about = claimed or primary
     if decision.asked == "not_required":
         actual = {decision.statuses[m.id].status for m in primary}
         decision.asked_confirmed = False if "in_force" in actual else (None if actual & {"unknown", "announced"} else True)
     elif decision.asked:
+        primary = decision.asked_about
         actual = {decision.statuses[m.id].status for m in primary}
         if decision.asked == "lifted":
             decision.asked_confirmed = False if actual & {"in_force", "suspended", "announced"} else None

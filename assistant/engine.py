@@ -48,7 +48,7 @@ from assistant.status import StatusWriter
 from assistant.textinput import clean_question
 from assistant.uncertainty import SECTION as UNCERTAIN_SECTION
 from assistant.uncertainty import Uncertainties
-from assistant.understand import Understanding
+from assistant.understand import Understanding, sources_named
 
 REFUSAL = "The corpus does not cover this question, so Lodestone cannot answer it with a cited source."
 EVASION = (
@@ -195,9 +195,11 @@ class Engine:
             if condensed:
                 query.standalone = condensed
         listings = self._named_parties(query)
+        _items_not_parties(query)
         t0 = time.perf_counter()
         # the vector search embeds the question as understood (the intent model already did: the vector is cached)
-        named = _named_documents(query, state.index.register, listings)
+        query.sources = sources_named(query.standalone, state.index.titles)
+        named = _named_documents(query, state.index.register, listings + query.sources)
         passages = state.retriever.retrieve(_search_text(query), k, dense_text=query.standalone, documents=named)
         self._with_scope_passages(query, passages, state)
         t1 = time.perf_counter()
@@ -265,11 +267,11 @@ class Engine:
     def _stated_reasons(self, query: Query, state) -> list[str]:
         """ "Why did China bring in No. 61?": the sentences of the named instrument's own documents that state why it
         was taken, and for "why was it suspended?" those of the suspending instrument (quoted first)."""
-        if query.intent != "reasons" or query.intent_confidence < 0.5 or not query.instruments:
+        if query.intent != "reasons" or query.intent_confidence < 0.5 or not (query.instruments or query.sources):
             return []
         register = state.index.register
         named = [register.measures[i].document_id for i in query.instruments if i in register.measures]
-        documents = list(dict.fromkeys(suspending_documents(query, register) + named))
+        documents = list(dict.fromkeys(suspending_documents(query, register) + query.sources + named))
         found = []
         for document_id in documents[:2]:
             for chunk_id, row in state.index.chunks_of(document_id):
@@ -298,8 +300,10 @@ class Engine:
             query.parties and query.intent not in {"reasons", "history"})
         quoted_docs = list(dict.fromkeys(s.passage.document_id for s in composition.sentences))
         composer = Composer(state.index, state.retriever, passages, state.uncertainties)
-        # "is neodymium on a list?" asks about an element; "Subaru buys Gd alloy from us, are they banned?" about both
-        if about_parties and (query.parties or not query.items.elements):
+        # "is neodymium on a list?" and "are jet mills on the equipment list?" ask about items; "Subaru buys Gd alloy
+        # from us, are they banned?" about both
+        named_item = any((query.items.elements, query.items.products, query.items.control_codes, query.items.hs_codes))
+        if about_parties and (query.parties or WHO_IS_LISTED.search(query.question) or not named_item):
             answer = self._party_answer(query, passages, composition, state, composer)
             if answer is not None:
                 if query.parties and query.items.elements:  # the listing first, then what shipping the item needs
@@ -448,6 +452,7 @@ WHO_IS_LISTED = re.compile(
 )
 # How a source states why a measure was taken (a reasons question's search adds the passages that say so).
 STATED_REASON = re.compile(r"\b(justif\w*|because|in order to|(?:the|its) (?:aim|purpose)|to safeguard|national security and interests|"
+                           r"aimed at|meant to|intended to|designed to|"
                            r"in (?:response|reaction|reply|return) to|retaliat\w*|prompted by|triggered by|following the|agreed (?:at|in|on))\b", re.I)
 IN_DOMAIN = {"applicability", "status", "coverage", "procedure", "definition", "changes", "reasons", "history", "party"}
 
@@ -468,15 +473,29 @@ def _hit_parties(parties_register, screenings) -> list:
     return [by_id[hit.party_id] for screening in screenings for hit in screening.hits[:2] if hit.party_id in by_id]
 
 
+def _items_not_parties(query: Query) -> None:
+    """ "Are jet mills on China's control list?" asks about items: a party question names a party or asks who is
+    listed; one that names only items is read by the next likeliest intent."""
+    named_item = any((query.items.elements, query.items.products, query.items.control_codes, query.items.hs_codes))
+    if query.intent != "party" or query.parties or not named_item or WHO_IS_LISTED.search(query.question):
+        return
+    runner_up = max((i for i in query.intent_scores if i != "party"), key=query.intent_scores.get, default=None)
+    if runner_up:
+        query.intent, query.intent_confidence = runner_up, query.intent_scores[runner_up]
+        query.notes.append(f"names items and no party: read as {runner_up}")
+
+
 def _named_documents(query: Query, register, party_documents: list[str] = ()) -> list[str]:
     """The documents a question names: its instruments', the listings of the parties it names, those of the measures
     covering an item it names and of the measures aimed at a destination it names (none when that is much of the
-    corpus: "rare earths" names nothing in particular)."""
+    corpus: "rare earths" names nothing in particular), and first the instruments that suspended them when the
+    question asks about a suspension."""
     items = ItemQuery(query.items.elements, query.items.control_codes, query.items.hs_codes)
     measures = [register.measures[i] for i in query.instruments if i in register.measures] + register.for_items(items)
     aimed = [m for m in register.measures.values() if set(m.destinations) & set(query.destinations)]
-    documents = list(dict.fromkeys([*party_documents, *(m.document_id for m in measures + aimed)]))
-    return documents if len(documents) <= NAMED_DOCUMENTS else []
+    suspenders = suspending_documents(query, register)  # "why was the October package put on hold?": No. 70 first
+    documents = list(dict.fromkeys([*suspenders, *party_documents, *(m.document_id for m in measures + aimed)]))
+    return documents if len(documents) <= NAMED_DOCUMENTS else suspenders[:NAMED_DOCUMENTS]
 
 
 def _search_text(query: Query) -> str:

@@ -163,6 +163,8 @@ def _phrase_in(phrase: str, text: str) -> bool:
 
     >>> [_phrase_in("affiliates rule", t) for t in ("the bis affiliates (50%) rule", "affiliates' rule", "affiliates ruled")]
     [True, True, False]
+    >>> _phrase_in("jet mill", "are jet mills listed?"), _phrase_in("jet mill", "jet milling")
+    (True, False)
     """
     return bool(_phrase_pattern(phrase).search(text))
 
@@ -171,7 +173,8 @@ def _phrase_in(phrase: str, text: str) -> bool:
 def _phrase_pattern(phrase: str) -> re.Pattern:
     words = [re.escape(w) for w in phrase.split()]
     joint = r"(?:'s?)?(?:\W+|\s*\([^()]{0,15}\)\s*)"  # a possessive, punctuation, or a short aside in brackets
-    return re.compile(rf"(?<![\w.]){joint.join(words)}(?!\w)")
+    plural = r"(?:e?s)?" if phrase[-1:].isalpha() else ""  # "jet mill" is in "jet mills", "furnace" in "furnaces"
+    return re.compile(rf"(?<![\w.]){joint.join(words)}{plural}(?!\w)")
 
 
 def _code_match(code: str, codes: list[str]) -> bool:

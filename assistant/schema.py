@@ -143,6 +143,7 @@ class Query:
     items: Items = field(default_factory=Items)
     parties: list[str] = field(default_factory=list)  # listed parties the question names
     party_lists: list[str] = field(default_factory=list)  # the lists they are on ("Unreliable Entity List")
+    sources: list[str] = field(default_factory=list)  # documents named by their source ("NPR's piece")
     destinations: list[str] = field(default_factory=list)
     end_uses: list[str] = field(default_factory=list)
     claim: str | None = None  # "our customer says X": what the user wants confirmed or corrected

@@ -72,6 +72,8 @@ CLAIM = re.compile(
     r"am i right|we were told|i was told|our understanding is|i understand that)\b|\b(?:correct|right|true)\s*\?",
     re.I,
 )
+# "According to the Le Monde report, why did Beijing...?": a source named before a question is no claim to check.
+SOURCE_THEN_QUESTION = re.compile(r"^[^.;!?,]{0,40},\s*(?:why|what|how|which|when|who|where)\b", re.I)
 TO_NOW = re.compile(r"^\W*(?:and|to|until|till|through)\s+(?:today|now|the present|date|this week|this month)\b", re.I)
 SINCE_LAST = re.compile(r"\bsince (?:my|our|the) last (?:check|look|review|update)\b", re.I)
 
@@ -190,6 +192,24 @@ def read_dates(question: str, reference: str, reference_source: str = "setting")
     return query
 
 
+# Words that put a question in time; a "changes" question has dates or some of these.
+TIME_TALK = re.compile(
+    r"\b(since|recent\w*|lately|latest|new|news|now|today|currently|yet|still|last|ago|years?|months?|weeks?|quarters?|"
+    r"updates?|chang\w+|any ?more|before|after|until|when|then|period|timeline|so far|spring|summer|autumn|winter)\b",
+    re.I,
+)
+
+
+def _timeless_changes(query: Query, text: str) -> None:
+    """ "What's the difference between Part 1 and Part 2?" compares two things, not two dates: without a date or a word
+    of time, a question is not about changes, and the next likeliest intent reads it."""
+    if query.intent != "changes" or query.dates or TIME_TALK.search(text) or len(query.intent_scores) < 2:
+        return
+    runner_up = max((i for i in query.intent_scores if i != "changes"), key=query.intent_scores.get)
+    query.intent, query.intent_confidence = runner_up, query.intent_scores[runner_up]
+    query.notes.append(f"no date or time in the question: read as {runner_up}")
+
+
 def _day_of_changes(query: Query) -> None:
     """ "What changed on 7 Nov 2025?", "what was announced in October 2025?": a changes question about one date (or
     month) asks for the changes inside it."""
@@ -271,8 +291,10 @@ PRODUCTS = {
     "equipment": re.compile(r"\b(equipment|furnaces?|machines?|kilns?)\b", re.I),
 }
 # "the April 2025 controls", "the October package": measures issued in that month.
+# Words that may stand between a month and what it names: "the 9 October 2025 export-control package".
+_CONTROL_WORDS = r"(?:(?:export|export-control|rare[- ]earths?|dual-use|technology|chinese|china'?s|mofcom|new|mineral)\s+){0,3}"
 USUAL_NAME = re.compile(
-    rf"\b(?:\d{{1,2}}\s+)?{_MONTHS}(?:\s+\d{{1,2}})?(?:,?\s+(20\d\d))?\s+(controls?|measures?|rules?|restrictions?|package|announcements?|list|curbs|ban)\b",
+    rf"\b(?:\d{{1,2}}\s+)?{_MONTHS}(?:\s+\d{{1,2}})?(?:,?\s+(20\d\d))?\s+{_CONTROL_WORDS}(controls?|measures?|rules?|restrictions?|package|announcements?|list|curbs|ban)\b",
     re.I,
 )
 
@@ -427,9 +449,12 @@ class Understanding:
         query.instruments = instruments(text, self.register, query.as_of)
         query.parties = self._parties(text)
         claim = CLAIM.search(question)
+        if claim and SOURCE_THEN_QUESTION.match(question[claim.end() :]):  # "according to the report, why did...?"
+            claim = None
         if claim:
             query.claim = question[_claim_start(question, claim) :].strip()
         self._intent(query, text)
+        _timeless_changes(query, text)
         _day_of_changes(query)
         return query
 
@@ -452,3 +477,24 @@ class Understanding:
             if any(len(n) >= 4 and fuzz.partial_ratio(n.lower(), lowered) >= 92 for n in names):
                 found.append(party_id)
         return found
+
+
+def sources_named(text: str, titles: dict[str, str]) -> list[str]:
+    """ "What did NPR's piece say?": documents whose title names, in brackets, a source the question names.
+
+    >>> titles = {"a": "Curbs (NPR, via Buyer's Insight)", "b": "X (Le Monde with AFP)", "c": "Licences (December 2025)"}
+    >>> sources_named("NPR's piece frames it as leverage", titles), sources_named("what changed in December 2025?", titles)
+    (['a'], [])
+    """
+    found = []
+    for document_id, title in titles.items():
+        bracket = re.search(r"\(([^()]+)\)\s*$", title or "")
+        if not bracket:
+            continue
+        names = [n.strip() for n in re.split(r",|\bwith\b|\bvia\b|\bcaptured from\b", bracket.group(1))]
+        # a source is a proper name ("Le Monde", "AFP"), not a date or a description ("December 2025", "extraterritorial rule")
+        names = [n for n in names if len(n) >= 3 and not re.search(r"\d", n) and all(w[0].isupper() for w in n.split())]
+        if any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", text, 0 if n.isupper() else re.I) for n in names):
+            found.append(document_id)
+    return found
+

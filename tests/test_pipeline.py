@@ -144,6 +144,24 @@ def test_every_renderer_draws_the_same_parts_from_data():
     assert text.index("Not at present") < text.index("Status on") < text.index("Announcement No. 70")
 
 
+def test_every_renderer_marks_a_quote_about_a_later_period():
+    import io
+
+    from rich.console import Console
+
+    from assistant.render.terminal import print_answer
+    from assistant.slack.blocks import answer_blocks
+    from assistant.web.rendering import chat_markdown
+
+    answer = _answer()
+    answer.quotes.append(Quote("From 2027 the list grows.", 3, later=True))
+    console = Console(file=io.StringIO(), width=200)
+    print_answer(answer, console)
+    for text in (markdown.render(answer), chat_markdown(answer), console.file.getvalue(), str(answer_blocks(answer))):
+        before, after = text.split("suspended it.")  # the first quote is not marked, the second is
+        assert "later period" not in before and "later period" in after.split("For anything newer")[0], text
+
+
 def test_the_json_contract_keeps_its_keys_and_adds_verdict_and_query(engine):
     data = engine.ask("Is holmium controlled?", as_of="2025-11-20").to_json()
     for key in ("question", "answer", "refused", "citations", "passages", "timings_ms", "as_of", "measures", "generator",
@@ -272,3 +290,29 @@ def test_a_procedure_answer_carries_the_rules_it_quotes(engine):
 def test_a_phrase_the_question_quotes_finds_the_sentence_that_uses_it(engine):
     answer = engine.ask("When the ministry calls its rare-earth controls 'not bans', what is meant?", as_of="2025-11-01")
     assert "not export bans" in answer.quotes[0].text
+
+
+def test_a_claim_about_one_rule_is_corrected_first_whatever_else_applies(engine):
+    answer = engine.ask("A colleague claims the 0.1% rule came into force on 1 December 2025 for our Dy magnets. Correct?",
+                        as_of="2025-12-10")
+    text = answer.verdict.text
+    assert text.startswith("No, that is not right.")
+    assert text.index("never took effect") < text.index("On 10 December 2025")
+
+
+def test_a_question_about_listed_equipment_is_about_items_not_parties(engine):
+    answer = engine.ask("Are strip casters and hydrogen decrepitation furnaces on China's control list?", as_of="2026-01-15")
+    assert {m.id: m.status for m in answer.measures}.get("mofcom-gac-2025-56") == "suspended"
+    assert "MP Materials" not in answer.answer
+
+
+def test_a_source_the_question_names_gives_its_reasons(engine):
+    answer = engine.ask("According to the Le Monde report, why did Beijing say it restricted these technology exports?",
+                        as_of="2025-10-12")
+    assert answer.query.claim is None and answer.verdict is None  # a source named before a question is no claim
+    assert any("national security" in q.text for q in answer.quotes[:2])
+
+
+def test_measures_in_force_since_different_days_get_no_shared_date(engine):
+    answer = engine.ask("Are Announcement 18 and Order 792 both in force?", as_of="2026-01-01")
+    assert answer.verdict.text.startswith("Yes") and "are in force (since" not in answer.verdict.text

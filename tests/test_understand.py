@@ -111,3 +111,28 @@ def test_the_intent_is_learned_from_examples(engine, question, intent):
 def test_a_part_of_a_month_and_by_a_date_set_the_date_the_answer_speaks_for(question, as_of):
     query = read_dates(question, "2026-12-02")
     assert (query.as_of, query.as_of_source) == (as_of, "question")
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("Tell me about China's 9 October 2025 export-control package.", "mofcom-gac-2025-57"),
+        ("Did the April rare earth export controls survive the truce?", "mofcom-gac-2025-18"),
+    ],
+)
+def test_a_usual_name_with_words_between_the_month_and_the_noun(engine, question, expected):
+    assert expected in engine.understand(question, as_of="2026-01-10").instruments
+
+
+def test_a_comparison_without_dates_is_not_a_changes_question():
+    from assistant.schema import Query
+    from assistant.understand import _timeless_changes
+
+    query = Query(question="q", standalone="q", intent="changes", intent_confidence=0.5,
+                  intent_scores={"changes": 0.5, "coverage": 0.4, "definition": 0.1})  # fmt: skip
+    _timeless_changes(query, "How do the two parts of the annex differ?")
+    assert query.intent == "coverage"
+    dated = Query(question="q", standalone="q", intent="changes", intent_confidence=0.5,
+                  intent_scores={"changes": 0.5, "coverage": 0.4})  # fmt: skip
+    _timeless_changes(dated, "How does the annex differ from last year?")
+    assert dated.intent == "changes"

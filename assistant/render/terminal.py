@@ -39,7 +39,8 @@ def print_answer(answer: Answer, console: Console) -> None:
             phrase = f"unknown after {human_date(line.since)} (nothing later in the corpus)" if line.since else "unknown"
         console.print(Text.assemble("• ", (line.title, "bold"), ": ", phrase, _markers([line.citation] if line.citation else [])))
     for quote in answer.quotes:
-        console.print(Text(f"“{quote.text}”{_markers([quote.citation])}", style="italic"))
+        later = "(Describes a later period.) " if quote.later else ""
+        console.print(Text(f"{later}“{quote.text}”{_markers([quote.citation])}", style="italic"))
     for caveat in answer.caveats:
         console.print(Text(f"Note: {caveat.text}{_markers(caveat.citations)}"))
     if not (answer.verdict or answer.status_lines):

@@ -127,7 +127,7 @@ def _typed_parts(answer: Answer) -> list[str]:
     rows = status_rows(answer)
     if rows:
         lines.append("\n".join(f"- **{_md(r.title)}**: {_md(r.phrase)}{_cite(r.citation)}" for r in rows))
-    lines += [f"> {_md(q.text)}{_cite(q.citation)}" for q in answer.quotes]
+    lines += [f"> {'_(Describes a later period.)_ ' if q.later else ''}{_md(q.text)}{_cite(q.citation)}" for q in answer.quotes]
     lines += [f"_{_md(c.text)}_{''.join(_cite(n) for n in c.citations)}" for c in answer.caveats]
     return lines
 
