@@ -199,8 +199,8 @@ class Engine:
         t0 = time.perf_counter()
         # the vector search embeds the question as understood (the intent model already did: the vector is cached)
         query.sources = sources_named(query.standalone, state.index.titles)
-        named = _named_documents(query, state.index.register, listings + query.sources)
-        passages = state.retriever.retrieve(_search_text(query), k, dense_text=query.standalone, documents=named)
+        named, first = _named_documents(query, state.index.register, listings + query.sources)
+        passages = state.retriever.retrieve(_search_text(query), k, dense_text=query.standalone, documents=named, first=first)
         self._with_scope_passages(query, passages, state)
         t1 = time.perf_counter()
         answer = self._extractive(query, passages, state)
@@ -485,17 +485,23 @@ def _items_not_parties(query: Query) -> None:
         query.notes.append(f"names items and no party: read as {runner_up}")
 
 
-def _named_documents(query: Query, register, party_documents: list[str] = ()) -> list[str]:
+def _named_documents(query: Query, register, party_documents: list[str] = ()) -> tuple[list[str], list[str]]:
     """The documents a question names: its instruments', the listings of the parties it names, those of the measures
     covering an item it names and of the measures aimed at a destination it names (none when that is much of the
     corpus: "rare earths" names nothing in particular), and first the instruments that suspended them when the
-    question asks about a suspension."""
+    question asks about a suspension. Returns them and those of them the question names itself, which rank first."""
     items = ItemQuery(query.items.elements, query.items.control_codes, query.items.hs_codes)
-    measures = [register.measures[i] for i in query.instruments if i in register.measures] + register.for_items(items)
+    instruments = [register.measures[i].document_id for i in query.instruments if i in register.measures]
     aimed = [m for m in register.measures.values() if set(m.destinations) & set(query.destinations)]
     suspenders = suspending_documents(query, register)  # "why was the October package put on hold?": No. 70 first
-    documents = list(dict.fromkeys([*suspenders, *party_documents, *(m.document_id for m in measures + aimed)]))
-    return documents if len(documents) <= NAMED_DOCUMENTS else suspenders[:NAMED_DOCUMENTS]
+    # what the question names itself, then what covers its items or aims at its destinations: when all of them are
+    # too many, the named ones alone ("can we sell Dy oxide to MP Materials?": the listing, not every Dy measure)
+    named = list(dict.fromkeys([*suspenders, *party_documents, *instruments]))
+    documents = list(dict.fromkeys([*named, *(m.document_id for m in register.for_items(items) + aimed)]))
+    for choice in (documents, named, suspenders):
+        if len(choice) <= NAMED_DOCUMENTS:
+            return choice, [d for d in named if d in choice]
+    return suspenders[:NAMED_DOCUMENTS], suspenders[:NAMED_DOCUMENTS]
 
 
 def _search_text(query: Query) -> str:

@@ -34,17 +34,20 @@ class HybridRetriever:
         self.index, self.embedder = index, embedder
         self.candidates, self.rrf_k, self.dense_weight = candidates, rrf_k, dense_weight
 
-    def retrieve(self, question: str, k: int, dense_text: str | None = None, documents: list[str] = ()) -> list[Passage]:
+    def retrieve(self, question: str, k: int, dense_text: str | None = None, documents: list[str] = (),
+                 first: list[str] = ()) -> list[Passage]:  # fmt: skip
         """``dense_text``: what the vector search embeds, when it differs from the keyword search's text.
         ``documents``: the documents the question names (an instrument, or what covers an item it names); their
-        chunks among the candidates form one more ranked list in the fusion."""
+        chunks among the candidates form one more ranked list in the fusion. ``first``: those of them the question
+        names itself (a party's listing, an instrument), whose chunks lead that list."""
         if k <= 0:
             raise ValueError(f"top_k must be > 0, got {k}")
         if not question.strip() or not self.index.chunks:
             return []
-        return self._retrieve(question, k, dense_text or question, set(documents))
+        return self._retrieve(question, k, dense_text or question, set(documents), set(first))
 
-    def _retrieve(self, question: str, k: int, dense_text: str, documents: set[str] = frozenset()) -> list[Passage]:
+    def _retrieve(self, question: str, k: int, dense_text: str, documents: set[str] = frozenset(),
+                  first: set[str] = frozenset()) -> list[Passage]:  # fmt: skip
         dense = self.dense(dense_text, self.candidates)
         keyword = self.index.keyword.search(question, self.candidates)
         fused: dict[str, float] = {}
@@ -53,7 +56,7 @@ class HybridRetriever:
             for rank, (chunk_id, _) in enumerate(hits):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (self.rrf_k + rank + 1)
         named, per_document = [], {}
-        for chunk_id in sorted(fused, key=lambda c: (-fused[c], c)):
+        for chunk_id in sorted(fused, key=lambda c: (c.rsplit(":", 1)[0] not in first, -fused[c], c)):
             document = chunk_id.rsplit(":", 1)[0]
             if document in documents and per_document.get(document, 0) < NAMED_PER_DOCUMENT:
                 named.append(chunk_id)

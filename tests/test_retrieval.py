@@ -54,3 +54,12 @@ def test_the_documents_a_question_names_rank_first(retriever):
     named = [p.document_id for p in retriever.retrieve(question, 5, documents=["mofcom-gac-2025-18"])]
     assert named[0] == "mofcom-gac-2025-18"
     assert named.count("mofcom-gac-2025-18") >= plain.count("mofcom-gac-2025-18")
+
+
+def test_a_document_the_question_names_itself_leads_those_covering_its_items(retriever):
+    question = "Can we sell samarium metal to MP Materials for their magnet plant?"
+    broad = ["mofcom-gac-2025-18", "mofcom-2025-61", "mofcom-2026-06-22-us-entities"]
+    listing = "mofcom-2026-06-22-us-entities"
+    both = [p.document_id for p in retriever.retrieve(question, 10, documents=broad)]
+    first = [p.document_id for p in retriever.retrieve(question, 10, documents=broad, first=[listing])]
+    assert first.index(listing) < both.index(listing) and first.index(listing) < 3
