@@ -42,6 +42,10 @@ from assistant.textinput import clean_question
 
 _MONTHS = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 MONTH_YEAR = re.compile(rf"\b{_MONTHS}\s+(20\d\d)\b", re.I)
+BARE_MONTH = re.compile(rf"\b{_MONTHS}\b(?!\s*,?\s*\d)", re.I)  # a month without day or year
+SEASON = re.compile(r"\b(spring|summer|autumn|fall|winter)\s+(?:of\s+)?(20\d\d)\b", re.I)
+SEASON_MONTHS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11), "winter": (12, 2)}
+YEAR_PART = re.compile(r"\b(?:the\s+)?(end|start|beginning|middle)\s+of\s+(20\d\d|that year)\b", re.I)
 DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTHS}(?!\s*,?\s*20\d\d)\b", re.I)
 # Words right before a date that make it an event the question talks about, not the day it asks for.
 EVENT_BEFORE = re.compile(
@@ -110,6 +114,23 @@ def _find_dates(text: str) -> list[_Found]:
     for m in MONTH_YEAR.finditer(text):
         year, month = int(m[2]), _month(m[1])
         add(m, f"{year:04d}-{month:02d}-01", f"{year:04d}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}")
+    for m in SEASON.finditer(text):  # "summer 2025": June to August
+        year = int(m[2])
+        first, last = SEASON_MONTHS[m[1].lower()]
+        end_year = year + (last < first)  # winter runs into the next year
+        add(m, f"{year:04d}-{first:02d}-01", f"{end_year:04d}-{last:02d}-{calendar.monthrange(end_year, last)[1]:02d}")
+    dated = sorted(found, key=lambda f: f.start)
+    for m in YEAR_PART.finditer(text):  # "to the end of that year", "from the start of 2026"
+        earlier = [f for f in dated if f.end <= m.start()]
+        year = int(m[2]) if m[2].isdigit() else (int(earlier[-1].first[:4]) if earlier else None)
+        if year:
+            month = {"end": 12, "middle": 6}.get(m[1].lower(), 1)
+            add(m, f"{year:04d}-{month:02d}-01", f"{year:04d}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}")
+    for m in BARE_MONTH.finditer(text):  # "from mid-October to mid-November 2025": the year of the next dated mention
+        later = [f for f in sorted(found, key=lambda f: f.start) if f.start > m.end()]
+        if later and m[1] != "may":  # "we may ship" is no month
+            year, month = int(later[0].first[:4]), _month(m[1])
+            add(m, f"{year:04d}-{month:02d}-01", f"{year:04d}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}")
     return sorted(found, key=lambda f: f.start)
 
 
@@ -173,13 +194,15 @@ def read_dates(question: str, reference: str, reference_source: str = "setting")
         mentions.append(DateMention(question[f.start : f.end], *_part_of_month(question, f), role))
     query = Query(question=question, standalone=question, as_of=reference, as_of_source=reference_source, dates=mentions)
     window = WINDOW.search(question)
-    if window and len(found) >= 2:
-        a, b = found[0], found[1]
-        mentions[0].role, mentions[1].role = "window_from", "window_to"
-        query.window = (a.first, b.last)
-    elif window and len(found) == 1 and TO_NOW.search(question[found[0].end :]):  # "between 1 Oct 2025 and today"
-        mentions[0].role = "window_from"
-        query.window = (found[0].first, reference)
+    # the dates from "between" or "from" on ("since autumn 2025... between 1 October 2025 and today")
+    inside = [i for i, f in enumerate(found) if window and f.start >= window.start()]
+    if len(inside) >= 2:  # "from mid-October to mid-November 2025": the 11th of October to the 20th of November
+        a, b = mentions[inside[0]], mentions[inside[1]]
+        a.role, b.role = "window_from", "window_to"
+        query.window = (a.start, b.end)
+    elif len(inside) == 1 and TO_NOW.search(question[found[inside[0]].end :]):  # "between 1 Oct 2025 and today"
+        mentions[inside[0]].role = "window_from"
+        query.window = (mentions[inside[0]].start, reference)
     elif SINCE_LAST.search(question) or (found and re.search(r"\bsince\W*$", question[: found[0].start], re.I)):
         if found and mentions[0].role != "claim":
             mentions[0].role = "window_from"
@@ -216,7 +239,9 @@ def _day_of_changes(query: Query) -> None:
     about = [m for m in query.dates if m.role == "about"]
     if query.intent == "changes" and query.intent_confidence >= 0.5 and not query.window and len(about) == 1:
         about[0].role = "window_from"
-        query.window = (about[0].start, about[0].end)
+        # "anything new since I last checked in early September 2025?": from then to the as-of date
+        since = re.search(r"\bsince\b[^.;?!]*$", query.question[: query.question.find(about[0].text)], re.I)
+        query.window = (about[0].start, query.as_of if since and about[0].start <= query.as_of else about[0].end)
 
 
 def _claim_start(question: str, claim: re.Match) -> int:

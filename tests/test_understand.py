@@ -136,3 +136,29 @@ def test_a_comparison_without_dates_is_not_a_changes_question():
                   intent_scores={"changes": 0.5, "coverage": 0.4})  # fmt: skip
     _timeless_changes(dated, "How does the annex differ from last year?")
     assert dated.intent == "changes"
+
+
+@pytest.mark.parametrize(
+    "question, window",
+    [
+        ("Walk me through the changes from summer 2025 to the end of that year.", ("2025-06-01", "2025-12-31")),
+        ("Our team was out from mid-October to late November 2025; what changed?", ("2025-10-11", "2025-11-30")),
+        ("What changed from the start of 2026 until the end of March 2026?", ("2026-01-01", "2026-03-31")),
+    ],
+)
+def test_seasons_parts_of_a_year_and_bare_months_bound_a_window(question, window):
+    assert read_dates(question, "2026-06-01").window == window
+
+
+def test_we_may_is_no_month():
+    assert read_dates("We may ship holmium in November 2025; licence needed?", "2026-06-01").dates[0].text == "November 2025"
+
+
+def test_a_changes_question_since_a_date_runs_to_the_as_of_date(engine):
+    query = engine.understand("Has anything changed since I last looked, back in early September 2025?", as_of="2026-03-01")
+    assert query.window == ("2025-09-01", "2026-03-01")
+
+
+def test_the_window_is_read_from_between_on_not_from_an_earlier_date():
+    query = read_dates("We've followed Ho oxide since spring 2025. How did it change between 1 October 2025 and today?", "2026-06-01")
+    assert query.window == ("2025-10-01", "2026-06-01")
