@@ -93,11 +93,15 @@ class Composer:
         for what a measure covers."""
         asks_what = query.intent in {"coverage", "definition"} or (
             query.instruments and not is_yes_no(query.question) and query.intent not in {"reasons", "history", "procedure"})
-        if not asks_what or not (query.items.elements or query.instruments):
+        # "do Sm-Co targets need a licence?": the sentence that gives the binding list's control code, once
+        licence = query.intent == "applicability" and bool(query.items.elements) and not asks_what
+        if not (asks_what or licence) or not (query.items.elements or query.instruments):
             return []
         out = []
         for m in decision.primary:
             about = set(m.elements) & set(query.items.elements) if query.items.elements else m.id in query.instruments
+            if licence and (m.status_on(query.as_of).status != "in_force" or not m.control_codes or out):
+                continue
             if m.scope_evidence and about:  # "which Dy items...", "what's on the No. 55 list?"
                 n = self.writer.cite_evidence(m.scope_evidence)
                 if n and all(q.citation != n for q in out):
@@ -260,7 +264,8 @@ class Composer:
             never = status in {"suspended", "unknown"} and never_in_force(measures, query.as_of)
             said_never = said_never or never
             same_since = len({by_id[m.id].since for m in measures}) == 1
-            clauses.append(_clause(status, names, line, len(measures) > 1, decision.statuses[measures[0].id].note, never, same_since))
+            plural = len(measures) > 1 or bool(PLURAL_NAME.search(names))  # "Gallium and germanium controls ... are"
+            clauses.append(_clause(status, names, line, plural, decision.statuses[measures[0].id].note, never, same_since))
             cited += [by_id[m.id].citation for m in measures if by_id[m.id].citation]
         if query.intent == "coverage" and not is_yes_no(query.question):
             return None  # "which code covers Dy oxide?" is answered by the quotes, not by a yes or no
@@ -292,6 +297,9 @@ class Composer:
                     suspended_by.setdefault(p["by"], set()).add(m.id)
         in_force = [m for m in primary if by_id[m.id].status == "in_force"]
         named = {measures[i].document_id for i in query.instruments if i in measures} & set(suspended_by)
+        if STILL.search(query.question):  # "April controls - still on?": the suspension of their neighbours did not reach them
+            named |= {s for s, ids in suspended_by.items()
+                      if any(set(measures[i].elements) & set(m.elements) for m in in_force for i in ids if i in measures)}  # fmt: skip
         # a suspension that reached another clause of the same instrument ("clause 2 only")
         named |= {s for s, ids in suspended_by.items()
                   if any(measures[i].document_id == m.document_id and i != m.id for m in in_force if "#" in m.id for i in ids)}  # fmt: skip
@@ -299,8 +307,9 @@ class Composer:
         for suspender in sorted(named):
             untouched = [m for m in in_force if m.id not in suspended_by[suspender] and m.document_id != suspender]
             if untouched:
-                plural = len(untouched) > 1
-                names = ("They" if plural else "It") if untouched == in_force else phrase_list([self.label(m) for m in untouched])
+                labels = phrase_list([self.label(m) for m in untouched])
+                plural = len(untouched) > 1 or bool(PLURAL_NAME.search(labels))
+                names = ("They" if plural else "It") if untouched == in_force else labels
                 verb = "were" if plural else "was"
                 out.append(f" {names} {verb} not suspended by {self.short.get(suspender, suspender)} and {'remain' if plural else 'remains'} in force.")
         return "".join(out)
@@ -449,6 +458,9 @@ FORMULA = re.compile(r"\b(?:SmCo|NdFeB|TbFe|DyFe|TbDyFe|NdPr|Dy2O3|Tb4O7|Sm2O3|G
 YES_NO = re.compile(r"^\W*(?:\w+[,:]\s+)?(is|are|was|were|do|does|did|can|could|will|would|has|have|had|should|must|may|might|need)\b", re.I)
 
 
+STILL = re.compile(r"\b(still|any ?more|remain\w*|continu\w*|survive\w*)\b", re.I)
+# A measure named by a plural noun ("Gallium and germanium controls (from 1 August 2023)") takes a plural verb.
+PLURAL_NAME = re.compile(r"\b(controls|rules|measures|restrictions|curbs|regulations|provisions)(?:\s*\([^()]*\))?$", re.I)
 BAN = re.compile(r"\b(ban|bans|banned|prohibit\w*|refusal|refuse[sd]?|embargo)\b", re.I)  # in a measure's own title
 WH = re.compile(r"^(?:.*?\s[-–—:]\s*)?\W*(?:\w+[,:]\s+)?(what|which|when|where|why|how|who|whom|whose|list|tell|explain|describe|give|show|"
                 r"diff|difference|compare|comparison|summar\w+|overview|define|meaning)\b", re.I)

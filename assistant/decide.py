@@ -89,7 +89,7 @@ def decide(query: Query, register: Register, quoted_documents: list[str]) -> Dec
         for doc_id in quoted_documents[:3]:
             found += [m for m in _best_of_document(query.standalone, register.for_documents([doc_id])) if m not in found]
     key = lambda m: not any(e in m.title.lower() for e in query.items.elements)  # noqa: E731
-    decision.measures = sorted(_unique(found), key=key)[:MAX_MEASURES]
+    decision.measures = _with_diverging_clauses(sorted(_unique(found), key=key)[:MAX_MEASURES], query, register)
     decision.statuses = {m.id: m.status_on(query.as_of) for m in decision.measures}
     decision.unlisted = unlisted_elements(query, register)
     if query.window:
@@ -99,6 +99,23 @@ def decide(query: Query, register: Register, quoted_documents: list[str]) -> Dec
             decision.changes = [c for c in decision.changes if about & set(c.measure.elements)]
     _outcome(decision, query)
     return decision
+
+
+def _with_diverging_clauses(measures: list[Measure], query: Query, register: Register) -> list[Measure]:
+    """ "Where does each piece of the October package stand?": an instrument the question names whose clauses stand
+    differently on the date (No. 61's rule 3 in force, rule 1 announced) is followed by its clauses."""
+    if query.intent not in {"status", "coverage", "applicability"}:
+        return measures
+    named = {register.measures[i].document_id for i in query.instruments if i in register.measures}
+    out = []
+    for m in measures:
+        out.append(m)
+        if "#" in m.id or m.document_id not in named:
+            continue
+        clauses = [c for c in register.measures.values() if c.document_id == m.document_id and "#" in c.id and c not in measures]
+        if len({c.status_on(query.as_of).status for c in clauses}) > 1:
+            out += clauses
+    return out
 
 
 def _suspended_by_named(query: Query, register: Register) -> list[Measure]:

@@ -15,6 +15,8 @@ from assistant.register import ELEMENTS, Measure, Status
 
 MAX_MEASURES = 8
 GENERIC_TERMS = set(terms("rule rules clause clauses control controls export exports ban item items measure"))
+
+
 def _collapse(question: str, measures: list[Measure]) -> list[Measure]:
     """Per document, the clauses the question is about, else the instrument as a whole."""
     by_document: dict[str, list[Measure]] = {}

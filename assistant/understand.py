@@ -52,7 +52,7 @@ EVENT_BEFORE = re.compile(
     r"\b(since|from|after|before|until|till|between|through|added|issued|announced|published|imposed|introduced|"
     r"adopted|signed|released|dated|lifted|expired?|ended|started|began|changed|listed|designated|effective|"
     r"took effect|take effect|came into force|come into force|applied|applies|apply|check|checked|truce|deal|"
-    r"meeting|summit|announcement|notice)\b(?:\W+\w+){0,2}\W*$|\bof\W*$",  # "the notice of 9 October", not "out of China on"
+    r"meeting|summit|announcement|notice|happen(?:ed|s)?|occurred|went on)\b(?:\W+\w+){0,2}\W*$|\bof\W*$",  # "the notice of 9 October", not "out of China on"
     re.I,
 )
 EVENT_FAR = re.compile(

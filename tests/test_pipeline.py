@@ -316,3 +316,19 @@ def test_a_source_the_question_names_gives_its_reasons(engine):
 def test_measures_in_force_since_different_days_get_no_shared_date(engine):
     answer = engine.ask("Are Announcement 18 and Order 792 both in force?", as_of="2026-01-01")
     assert answer.verdict.text.startswith("Yes") and "are in force (since" not in answer.verdict.text
+
+
+def test_a_licence_answer_quotes_the_control_code_of_the_binding_list(engine):
+    answer = engine.ask("Do we need a licence to ship gadolinium sputtering targets to a coater in Taiwan?", as_of="2026-02-01")
+    assert answer.verdict.text.startswith("Yes") and any("1C903" in q.text for q in answer.quotes)
+
+
+def test_a_still_in_force_question_says_the_neighbouring_suspension_did_not_reach_it(engine):
+    answer = engine.ask("The April 2025 rare-earth controls: do they still apply?", as_of="2026-05-01")
+    assert "not suspended by MOFCOM/GAC Announcement No. 70 of 2025" in answer.verdict.text
+
+
+def test_an_instrument_whose_rules_stand_differently_shows_each_rule(engine):
+    answer = engine.ask("Where did Announcement 61 of 2025 stand in mid-October 2025, rule by rule?", as_of="2025-10-20")
+    statuses = {m.id: m.status for m in answer.measures}
+    assert statuses.get("mofcom-2025-61#rule-1") == "announced" and statuses.get("mofcom-2025-61#rule-3") == "in_force"

@@ -162,3 +162,8 @@ def test_a_changes_question_since_a_date_runs_to_the_as_of_date(engine):
 def test_the_window_is_read_from_between_on_not_from_an_earlier_date():
     query = read_dates("We've followed Ho oxide since spring 2025. How did it change between 1 October 2025 and today?", "2026-06-01")
     assert query.window == ("2025-10-01", "2026-06-01")
+
+
+def test_what_happened_in_a_month_is_a_date_asked_about_not_the_as_of_date():
+    query = read_dates("and the general licences? what happened in December 2025, dates please", "2026-01-05")
+    assert query.as_of == "2026-01-05" and query.dates[0].role == "about"
