@@ -224,7 +224,9 @@ ANSWER_TYPES = [
     (re.compile(r"\bhow long\b|\bhow many days\b", re.I),
      re.compile(r"\b(?:\d+|one|two|three|four|five|six|seven|ten|twelve|thirty|forty-five)[\s-]+(working\s+)?(days?|weeks?|months?|years?)\b", re.I)),
     (re.compile(r"\bhow many\b|\bhow much\b|\broughly\b", re.I), re.compile(r"\b\d[\d,.]*\b")),
-    (re.compile(r"^\s*when\b|\bwhat date\b|\bsince when\b", re.I), re.compile(rf"\b\d{{1,2}} ({_MONTHS}) \d{{4}}\b|\b({_MONTHS}) \d{{4}}\b")),
+    # "when...", "ok and when exactly...?", "...dates please", "on what day"
+    (re.compile(r"(?:^|[.?!;:,]\s*|\b(?:and|so|ok|okay|but|then)\s+)when\b|\bwhat dates?\b|\bsince when\b|\bwhich day\b|"
+                r"\bon what day\b|\bdates?,? please\b|\b(?:give|with|list) (?:me |us )?(?:the )?dates\b", re.I), re.compile(rf"\b\d{{1,2}} ({_MONTHS}) \d{{4}}\b|\b({_MONTHS}) \d{{4}}\b")),
 ]
 
 

@@ -390,8 +390,8 @@ class Composer:
         out = []
         for s in sentences:
             text = normalise(s.text)
-            if text in cited_texts or text.endswith(":") and s.list_after is None:
-                continue
+            if any(text in c for c in cited_texts) or text.endswith(":") and s.list_after is None:
+                continue  # already quoted, alone or inside a list quoted whole
             if _off_topic(text, query):
                 continue
             n = len(self.citations) + 1

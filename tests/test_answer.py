@@ -112,3 +112,14 @@ def test_a_reasons_answer_quotes_what_set_a_measure_off(engine):
     answer = engine.ask("What was the occasion for MOFCOM announcement 70?", history=[Turn(question="What did No. 70 suspend?", answer="")])
     assert "Busan" in answer.answer
     _assert_verified(answer)
+
+
+@pytest.mark.parametrize(
+    "question, asks_when",
+    [("ok and when exactly did it start?", True), ("the general licences, dates please", True),
+     ("Do we need a licence for Dy oxide?", False), ("Whenever we ship Tb, what applies?", False)],
+)
+def test_a_when_question_is_recognised_wherever_when_stands(question, asks_when):
+    from assistant.answer import _answer_type
+
+    assert (_answer_type(question) is not None) == asks_when

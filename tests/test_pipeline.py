@@ -332,3 +332,12 @@ def test_an_instrument_whose_rules_stand_differently_shows_each_rule(engine):
     answer = engine.ask("Where did Announcement 61 of 2025 stand in mid-October 2025, rule by rule?", as_of="2025-10-20")
     statuses = {m.id: m.status for m in answer.measures}
     assert statuses.get("mofcom-2025-61#rule-1") == "announced" and statuses.get("mofcom-2025-61#rule-3") == "in_force"
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Which rare-earth production equipment did the October 2025 package cover?", "What items does Announcement 57 list for holmium?"],
+)
+def test_no_quote_repeats_a_sentence_another_quote_already_holds(engine, question):
+    texts = [q.text for q in engine.ask(question, as_of="2025-10-20").quotes]
+    assert not [a for a in texts for b in texts if a is not b and a in b]
