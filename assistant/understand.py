@@ -43,6 +43,7 @@ from assistant.textinput import clean_question
 _MONTHS = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 MONTH_YEAR = re.compile(rf"\b{_MONTHS}\s+(20\d\d)\b", re.I)
 BARE_MONTH = re.compile(rf"\b{_MONTHS}\b(?!\s*,?\s*\d)", re.I)  # a month without day or year
+MONTH_LEAD = re.compile(r"(?:\b(?:in|from|to|since|until|till|between|and|of|by|during)|\bmid|\bearly|\blate)[\s-]*$", re.I)
 SEASON = re.compile(r"\b(spring|summer|autumn|fall|winter)\s+(?:of\s+)?(20\d\d)\b", re.I)
 SEASON_MONTHS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11), "winter": (12, 2)}
 YEAR_PART = re.compile(r"\b(?:the\s+)?(end|start|beginning|middle)\s+of\s+(20\d\d|that year)\b", re.I)
@@ -128,7 +129,7 @@ def _find_dates(text: str) -> list[_Found]:
             add(m, f"{year:04d}-{month:02d}-01", f"{year:04d}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}")
     for m in BARE_MONTH.finditer(text):  # "from mid-October to mid-November 2025": the year of the next dated mention
         later = [f for f in sorted(found, key=lambda f: f.start) if f.start > m.end()]
-        if later and m[1] != "may":  # "we may ship" is no month
+        if later and (m[1].lower() != "may" or MONTH_LEAD.search(text[: m.start()])):  # "May EU firms...?" is no month
             year, month = int(later[0].first[:4]), _month(m[1])
             add(m, f"{year:04d}-{month:02d}-01", f"{year:04d}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}")
     return sorted(found, key=lambda f: f.start)

@@ -167,3 +167,9 @@ def test_the_window_is_read_from_between_on_not_from_an_earlier_date():
 def test_what_happened_in_a_month_is_a_date_asked_about_not_the_as_of_date():
     query = read_dates("and the general licences? what happened in December 2025, dates please", "2026-01-05")
     assert query.as_of == "2026-01-05" and query.dates[0].role == "about"
+
+
+def test_may_opening_a_question_is_no_month():
+    query = read_dates("May we ship the Tb targets to Korea in November 2025?", "2026-06-01")
+    assert [d.text for d in query.dates] == ["November 2025"]
+    assert read_dates("What changed from mid-May to June 2026?", "2026-11-24").window == ("2026-05-11", "2026-06-30")
