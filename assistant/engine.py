@@ -302,8 +302,7 @@ class Engine:
         composer = Composer(state.index, state.retriever, passages, state.uncertainties)
         # "is neodymium on a list?" and "are jet mills on the equipment list?" ask about items; "Subaru buys Gd alloy
         # from us, are they banned?" about both
-        named_item = any((query.items.elements, query.items.products, query.items.control_codes, query.items.hs_codes))
-        if about_parties and (query.parties or WHO_IS_LISTED.search(query.question) or not named_item):
+        if about_parties and (query.parties or WHO_IS_LISTED.search(query.question) or not _names_items(query)):
             answer = self._party_answer(query, passages, composition, state, composer)
             if answer is not None:
                 if query.parties and query.items.elements:  # the listing first, then what shipping the item needs
@@ -476,13 +475,17 @@ def _hit_parties(parties_register, screenings) -> list:
 def _items_not_parties(query: Query) -> None:
     """ "Are jet mills on China's control list?" asks about items: a party question names a party or asks who is
     listed; one that names only items is read by the next likeliest intent."""
-    named_item = any((query.items.elements, query.items.products, query.items.control_codes, query.items.hs_codes))
-    if query.intent != "party" or query.parties or not named_item or WHO_IS_LISTED.search(query.question):
+    if query.intent != "party" or query.parties or not _names_items(query) or WHO_IS_LISTED.search(query.question):
         return
     runner_up = max((i for i in query.intent_scores if i != "party"), key=query.intent_scores.get, default=None)
     if runner_up:
         query.intent, query.intent_confidence = runner_up, query.intent_scores[runner_up]
         query.notes.append(f"names items and no party: read as {runner_up}")
+
+
+def _names_items(query: Query) -> bool:
+    items = query.items
+    return any((items.elements, items.products, items.control_codes, items.hs_codes))
 
 
 def _named_documents(query: Query, register, party_documents: list[str] = ()) -> tuple[list[str], list[str]]:
