@@ -17,7 +17,7 @@ import re
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assistant.answer import ExtractiveAnswerer, Vocabulary, split_sentences
 from assistant.audit import AuditLog, Batch, ScreeningService
@@ -48,7 +48,7 @@ from assistant.status import StatusWriter
 from assistant.textinput import clean_question
 from assistant.uncertainty import SECTION as UNCERTAIN_SECTION
 from assistant.uncertainty import Uncertainties
-from assistant.understand import Understanding, sources_named
+from assistant.understand import Understanding, read_as_runner_up, source_patterns, sources_named
 
 REFUSAL = "The corpus does not cover this question, so Lodestone cannot answer it with a cited source."
 EVASION = (
@@ -72,6 +72,7 @@ class OpenState:
     understanding: Understanding
     acronyms: set[str]
     uncertainties: Uncertainties | None = None
+    sources: dict = field(default_factory=dict)  # document id -> patterns of the sources its title names
 
 
 class Engine:
@@ -121,7 +122,7 @@ class Engine:
         understanding = Understanding(index.register, intents, embedder, vocabulary=vocabulary)
         acronyms = index.acronyms if index.acronyms is not None else acronyms_of([r["text"] for r in index.chunks.values()])
         uncertainties = Uncertainties(index.chunks.in_section(UNCERTAIN_SECTION), vocabulary)
-        return OpenState(index, retriever, answerer, understanding, acronyms, uncertainties)
+        return OpenState(index, retriever, answerer, understanding, acronyms, uncertainties, source_patterns(index.titles))
 
     def _live_moved(self) -> bool:
         from assistant.store import live_generation
@@ -198,7 +199,7 @@ class Engine:
         _items_not_parties(query)
         t0 = time.perf_counter()
         # the vector search embeds the question as understood (the intent model already did: the vector is cached)
-        query.sources = sources_named(query.standalone, state.index.titles)
+        query.sources = sources_named(query.standalone, state.sources)
         named, first = _named_documents(query, state.index.register, listings + query.sources)
         passages = state.retriever.retrieve(_search_text(query), k, dense_text=query.standalone, documents=named, first=first)
         self._with_scope_passages(query, passages, state)
@@ -475,12 +476,8 @@ def _hit_parties(parties_register, screenings) -> list:
 def _items_not_parties(query: Query) -> None:
     """ "Are jet mills on China's control list?" asks about items: a party question names a party or asks who is
     listed; one that names only items is read by the next likeliest intent."""
-    if query.intent != "party" or query.parties or not _names_items(query) or WHO_IS_LISTED.search(query.question):
-        return
-    runner_up = max((i for i in query.intent_scores if i != "party"), key=query.intent_scores.get, default=None)
-    if runner_up:
-        query.intent, query.intent_confidence = runner_up, query.intent_scores[runner_up]
-        query.notes.append(f"names items and no party: read as {runner_up}")
+    if query.intent == "party" and not query.parties and _names_items(query) and not WHO_IS_LISTED.search(query.question):
+        read_as_runner_up(query, "names items and no party")
 
 
 def _names_items(query: Query) -> bool:

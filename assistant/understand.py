@@ -91,6 +91,10 @@ class _Found:
     last: str
 
 
+def _month_span(year: int, month: int) -> tuple[str, str]:
+    return f"{year:04d}-{month:02d}-01", f"{year:04d}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}"
+
+
 def _find_dates(text: str) -> list[_Found]:
     found: list[_Found] = []
 
@@ -113,25 +117,20 @@ def _find_dates(text: str) -> list[_Found]:
             day = _real(int(later[1]), _month(m[2]), int(m[1]), m[0])
             add(m, day, day)
     for m in MONTH_YEAR.finditer(text):
-        year, month = int(m[2]), _month(m[1])
-        add(m, f"{year:04d}-{month:02d}-01", f"{year:04d}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}")
+        add(m, *_month_span(int(m[2]), _month(m[1])))
     for m in SEASON.finditer(text):  # "summer 2025": June to August
         year = int(m[2])
         first, last = SEASON_MONTHS[m[1].lower()]
-        end_year = year + (last < first)  # winter runs into the next year
-        add(m, f"{year:04d}-{first:02d}-01", f"{end_year:04d}-{last:02d}-{calendar.monthrange(end_year, last)[1]:02d}")
-    dated = sorted(found, key=lambda f: f.start)
+        add(m, _month_span(year, first)[0], _month_span(year + (last < first), last)[1])  # winter runs into the next year
     for m in YEAR_PART.finditer(text):  # "to the end of that year", "from the start of 2026"
-        earlier = [f for f in dated if f.end <= m.start()]
-        year = int(m[2]) if m[2].isdigit() else (int(earlier[-1].first[:4]) if earlier else None)
+        earlier = [f for f in found if f.end <= m.start()]
+        year = int(m[2]) if m[2].isdigit() else (int(max(earlier, key=lambda f: f.start).first[:4]) if earlier else None)
         if year:
-            month = {"end": 12, "middle": 6}.get(m[1].lower(), 1)
-            add(m, f"{year:04d}-{month:02d}-01", f"{year:04d}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}")
+            add(m, *_month_span(year, {"end": 12, "middle": 6}.get(m[1].lower(), 1)))
     for m in BARE_MONTH.finditer(text):  # "from mid-October to mid-November 2025": the year of the next dated mention
-        later = [f for f in sorted(found, key=lambda f: f.start) if f.start > m.end()]
+        later = [f for f in found if f.start > m.end()]
         if later and (m[1].lower() != "may" or MONTH_LEAD.search(text[: m.start()])):  # "May EU firms...?" is no month
-            year, month = int(later[0].first[:4]), _month(m[1])
-            add(m, f"{year:04d}-{month:02d}-01", f"{year:04d}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}")
+            add(m, *_month_span(int(min(later, key=lambda f: f.start).first[:4]), _month(m[1])))
     return sorted(found, key=lambda f: f.start)
 
 
@@ -224,14 +223,19 @@ TIME_TALK = re.compile(
 )
 
 
+def read_as_runner_up(query: Query, why: str) -> None:
+    """The learned intent does not fit what the question plainly names: the next likeliest intent reads it."""
+    runner_up = max((i for i in query.intent_scores if i != query.intent), key=query.intent_scores.get, default=None)
+    if runner_up:
+        query.intent, query.intent_confidence = runner_up, query.intent_scores[runner_up]
+        query.notes.append(f"{why}: read as {runner_up}")
+
+
 def _timeless_changes(query: Query, text: str) -> None:
     """ "What's the difference between Part 1 and Part 2?" compares two things, not two dates: without a date or a word
-    of time, a question is not about changes, and the next likeliest intent reads it."""
-    if query.intent != "changes" or query.dates or TIME_TALK.search(text) or len(query.intent_scores) < 2:
-        return
-    runner_up = max((i for i in query.intent_scores if i != "changes"), key=query.intent_scores.get)
-    query.intent, query.intent_confidence = runner_up, query.intent_scores[runner_up]
-    query.notes.append(f"no date or time in the question: read as {runner_up}")
+    of time, a question is not about changes."""
+    if query.intent == "changes" and not query.dates and not TIME_TALK.search(text):
+        read_as_runner_up(query, "no date or time in the question")
 
 
 def _day_of_changes(query: Query) -> None:
@@ -505,22 +509,27 @@ class Understanding:
         return found
 
 
-def sources_named(text: str, titles: dict[str, str]) -> list[str]:
+def source_patterns(titles: dict[str, str]) -> dict[str, list[re.Pattern]]:
+    """Per document, the sources its title names in brackets ("(Le Monde with AFP)"), as patterns; read once per index.
+
+    A source is a proper name ("Le Monde", "AFP"), not a date or a description ("December 2025", "extraterritorial rule").
+    """
+    out = {}
+    for document_id, title in titles.items():
+        bracket = re.search(r"\(([^()]+)\)\s*$", title or "")
+        names = [n.strip() for n in re.split(r",|\bwith\b|\bvia\b|\bcaptured from\b", bracket.group(1))] if bracket else []
+        names = [n for n in names if len(n) >= 3 and not re.search(r"\d", n) and all(w[0].isupper() for w in n.split())]
+        if names:
+            out[document_id] = [re.compile(rf"(?<!\w){re.escape(n)}(?!\w)", 0 if n.isupper() else re.I) for n in names]
+    return out
+
+
+def sources_named(text: str, sources: dict[str, list[re.Pattern]]) -> list[str]:
     """ "What did NPR's piece say?": documents whose title names, in brackets, a source the question names.
 
     >>> titles = {"a": "Curbs (NPR, via Buyer's Insight)", "b": "X (Le Monde with AFP)", "c": "Licences (December 2025)"}
-    >>> sources_named("NPR's piece frames it as leverage", titles), sources_named("what changed in December 2025?", titles)
+    >>> sources = source_patterns(titles)
+    >>> sources_named("NPR's piece frames it as leverage", sources), sources_named("what changed in December 2025?", sources)
     (['a'], [])
     """
-    found = []
-    for document_id, title in titles.items():
-        bracket = re.search(r"\(([^()]+)\)\s*$", title or "")
-        if not bracket:
-            continue
-        names = [n.strip() for n in re.split(r",|\bwith\b|\bvia\b|\bcaptured from\b", bracket.group(1))]
-        # a source is a proper name ("Le Monde", "AFP"), not a date or a description ("December 2025", "extraterritorial rule")
-        names = [n for n in names if len(n) >= 3 and not re.search(r"\d", n) and all(w[0].isupper() for w in n.split())]
-        if any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", text, 0 if n.isupper() else re.I) for n in names):
-            found.append(document_id)
-    return found
-
+    return [document_id for document_id, patterns in sources.items() if any(p.search(text) for p in patterns)]
