@@ -155,7 +155,7 @@ class ExtractiveAnswerer:
             for s in scored:
                 s.score += 0.3 if phrase.search(s.text) else 0.0
         # a timeline tells an episode in consecutive dated lines of one passage: a history answer may take three
-        chosen = self._choose(scored, per_passage=3 if intent == "history" else 2)
+        chosen = self._choose(scored, per_passage=3 if intent == "history" or WHO.search(focus or question) else 2)
         # "diff between 1E902.a and 1E902.b?": every code the question names gets a sentence about it alone
         codes = identifier_tokens(question)
         alone = lambda s, code: code in terms(s.text) and not any(o in terms(s.text) for o in codes if o != code)  # noqa: E731
@@ -288,8 +288,29 @@ def _answer_type(question: str):
 
 
 def _similar(a: Sentence, b: Sentence) -> bool:
+    """Near-duplicates: mostly the same words, unless they say the same thing of different names ("JL Mag received
+    one of the first licences" and "Ningbo Yunsheng received one of the first licences" are two facts)."""
     ta, tb = set(terms(a.text)), set(terms(b.text))
-    return bool(ta and tb) and len(ta & tb) / len(ta | tb) > 0.6
+    return bool(ta and tb) and _jaccard(ta, tb) > 0.6 and not _parallel(a.text, b.text, ta, tb)
+
+
+def _parallel(a: str, b: str, ta: set[str], tb: set[str]) -> bool:
+    """The same statement of different names: each names what the other does not, and the rest is all but equal."""
+    na, nb = _name_terms(a), _name_terms(b)
+    return bool(na - nb and nb - na) and _jaccard(ta - na, tb - nb) >= 0.85
+
+
+def _name_terms(text: str) -> set[str]:
+    """The terms of a sentence's capitalised words: the names it speaks of."""
+    return {t for w in re.findall(r"\b[A-Z][\w-]*", text) for t in terms(w)}
+
+
+def _jaccard(a: set, b: set) -> float:
+    return len(a & b) / len(a | b) if a | b else 1.0
+
+
+# A question that asks who (which companies, which entities) wants every one a passage names.
+WHO = re.compile(r"\bwho\b|\bwhich (?:\w+ )?(?:compan\w*|firms?|entities|parties|makers|producers|exporters)\b", re.I)
 
 
 def cite(sentence_text: str, passage: Passage, start: int, end: int, n: int) -> Citation:

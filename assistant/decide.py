@@ -81,7 +81,8 @@ def decide(query: Query, register: Register, quoted_documents: list[str]) -> Dec
     explicit = [m for m in decision.primary if m.id in query.instruments and (not about or about & set(m.elements))]
     if explicit and query.intent in {"applicability", "status"}:
         decision.primary = explicit + _binding_besides(decision.primary, explicit, query)
-    found = _unique(decision.primary + with_destinations + _suspended_by_named(query, register) + _suspenders(query, register))
+    found = _unique(decision.primary + _suspending_primary(decision.primary, query, register) + with_destinations
+                    + _suspended_by_named(query, register) + _suspenders(query, register))
     if not found and not items and query.intent in {"applicability", "status", "coverage"}:
         for doc_id in quoted_documents[:2]:
             found += _best_of_document(query.standalone, register.for_documents([doc_id]))
@@ -103,8 +104,9 @@ def decide(query: Query, register: Register, quoted_documents: list[str]) -> Dec
 
 def _with_diverging_clauses(measures: list[Measure], query: Query, register: Register) -> list[Measure]:
     """ "Where does each piece of the October package stand?": an instrument the question names whose clauses stand
-    differently on the date (No. 61's rule 3 in force, rule 1 announced) is followed by its clauses."""
-    if query.intent not in {"status", "coverage", "applicability"}:
+    differently on the date (No. 61's rule 3 in force, rule 1 announced) is followed by its clauses; so is one whose
+    dates a question about changes asks after ("was 1 December the start date for the whole October package?")."""
+    if query.intent not in {"status", "coverage", "applicability", "changes"}:
         return measures
     named = {register.measures[i].document_id for i in query.instruments if i in register.measures}
     out = []
@@ -140,6 +142,22 @@ def suspending_documents(query: Query, register: Register) -> list[str]:
 def _suspenders(query: Query, register: Register) -> list[Measure]:
     """The suspending instrument belongs beside what it suspended."""
     by = set(suspending_documents(query, register))
+    return [m for m in register.measures.values() if "#" not in m.id and m.document_id in by]
+
+
+def _suspending_primary(primary: list[Measure], query: Query, register: Register) -> list[Measure]:
+    """ "Do we need a licence for holmium oxide today?": when what the verdict speaks of is suspended on the date, or
+    its status is unknown after a suspension ran out, the suspending instrument's own status belongs beside it."""
+    if query.intent not in {"applicability", "status"}:
+        return []
+    by = []
+    for m in primary:
+        status = m.status_on(query.as_of)
+        if status.status == "suspended" and status.by:
+            by.append(status.by)
+        elif status.status == "unknown" and m.timeline[-1]["status"] == "suspended" and m.timeline[-1].get("by"):
+            by.append(m.timeline[-1]["by"])
+    by = [d for d in dict.fromkeys(by) if d not in {m.document_id for m in primary}]
     return [m for m in register.measures.values() if "#" not in m.id and m.document_id in by]
 
 

@@ -48,7 +48,7 @@ from assistant.status import StatusWriter
 from assistant.textinput import clean_question
 from assistant.uncertainty import SECTION as UNCERTAIN_SECTION
 from assistant.uncertainty import Uncertainties
-from assistant.understand import Understanding, read_as_runner_up, source_patterns, sources_named
+from assistant.understand import Understanding, destinations, read_as_runner_up, source_patterns, sources_named
 
 REFUSAL = "The corpus does not cover this question, so Lodestone cannot answer it with a cited source."
 EVASION = (
@@ -73,6 +73,13 @@ class OpenState:
     acronyms: set[str]
     uncertainties: Uncertainties | None = None
     sources: dict = field(default_factory=dict)  # document id -> patterns of the sources its title names
+    _regimes: set[str] | None = None
+
+    def regimes(self) -> set[str]:
+        """Countries whose own rules the corpus has documents from (its issuers'), read on first need."""
+        if self._regimes is None:
+            self._regimes = {"China"} | {c for issuer in self.index.chunks.issuers() for c in destinations(issuer)}
+        return self._regimes
 
 
 class Engine:
@@ -355,6 +362,8 @@ class Engine:
             return "out_of_scope"
         quoted = [s.text for s in composition.sentences]
         if not quoted or missing_period(query.question, quoted) or missing_amount(query.question, quoted) or missing_parameter(query.question, quoted):
+            return "unsupported"
+        if set(query.regimes) - state.regimes() and not query.instruments:  # "what does India require?": no Indian source
             return "unsupported"
         unknown = unknown_acronyms(query.question, state.acronyms)
         # An element or product does not make a question about another regime answerable ("REACH duties for NdFeB").

@@ -145,6 +145,7 @@ class Query:
     party_lists: list[str] = field(default_factory=list)  # the lists they are on ("Unreliable Entity List")
     sources: list[str] = field(default_factory=list)  # documents named by their source ("NPR's piece")
     destinations: list[str] = field(default_factory=list)
+    regimes: list[str] = field(default_factory=list)  # countries whose own rules the question asks about ("India's rules")
     end_uses: list[str] = field(default_factory=list)
     claim: str | None = None  # "our customer says X": what the user wants confirmed or corrected
     language: str = "en"

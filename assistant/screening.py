@@ -393,7 +393,7 @@ _NOT_NAMES = {"Is", "Are", "Can", "Could", "Do", "Does", "Did", "We", "Our", "Ch
 
 def party_names_in(text: str, register) -> list[str]:
     """Listed names or aliases that a question contains (for the chat's party look-up)."""
-    lowered = f" {normalise(text)} "
+    lowered = f" {normalise(re.sub(r'[()（）]', ' ', text))} "  # a bracket in a question is text, not a qualifier of a name
     found = []
     for party in register.parties:
         for name in [party.name, *party.aliases]:

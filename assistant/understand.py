@@ -327,6 +327,12 @@ USUAL_NAME = re.compile(
     rf"\b(?:\d{{1,2}}\s+)?{_MONTHS}(?:\s+\d{{1,2}})?(?:,?\s+(20\d\d))?\s+{_CONTROL_WORDS}(controls?|measures?|rules?|restrictions?|package|announcements?|list|curbs|ban)\b",
     re.I,
 )
+# "the five extra ones from October", "the elements added in April 2025": what the measures of that month listed.
+ADDED_IN_MONTH = re.compile(
+    rf"\b(?:ones|elements|metals|items|rare[- ]earths|additions|added|extra|new)\b(?:\s+\w+){{0,2}}?\s+(?:from|in|of)\s+"
+    rf"(?:early\s+|mid-?\s*|late\s+)?{_MONTHS}(?:,?\s+(20\d\d))?\b(?!\s+\d)",
+    re.I,
+)
 
 
 def named_items(text: str) -> Items:
@@ -338,6 +344,34 @@ def named_items(text: str) -> Items:
 
 def destinations(text: str) -> list[str]:
     return [name for name, pattern in _COUNTRIES.items() if pattern.search(text)]
+
+
+# What a country's own rules are called, and what a country does when it regulates.
+_RULE_NOUN = (r"(?:rules?|regimes?|controls?|laws?|acts?|regulations?|licen[cs]\w*|restrictions?|curbs|requirements?|"
+              r"classifications?|permits?|authori[sz]ations?|ECCNs?)")
+_REGULATING = r"(?:require|need|restrict|licen[cs]e|ask for|want|place|impose|control|classify|demand|regulate|have|apply|enforce)s?"
+_OWN_RULES = re.compile(rf"['’]s\s+(?:own\s+)?(?:[\w-]+\s+){{0,3}}?{_RULE_NOUN}\b", re.I)  # "India's export rules"
+_KIND_OF_RULES = re.compile(rf"\s+(?:(?:export|import|dual-use|trade|strategic|customs|[A-Z]{{2,}})\s+){{0,2}}{_RULE_NOUN}\b")
+_ASKS_WHETHER = re.compile(r"\b(?:does|do|would|will|did|must|could)\s+(?:the\s+)?$", re.I)
+_DOES_REGULATE = re.compile(rf"(?:['’]s(?:\s+[\w-]+){{1,2}}|\s+(?:government|ministry|authorities|customs))?\s+{_REGULATING}\b", re.I)
+
+
+def regimes(text: str) -> list[str]:
+    """Countries other than China whose own rules a question asks about: "India's export rules", "what does India
+    require", "the US EAR classification", "an Indian export licence". A destination ("to India") is not one.
+
+    >>> regimes("What export licences does India require for magnets?"), regimes("Do we need a licence to ship Dy to India?")
+    (['India'], [])
+    """
+    found = []
+    for name, pattern in _COUNTRIES.items():
+        for m in pattern.finditer(text):
+            after = text[m.end() : m.end() + 80]
+            if (_OWN_RULES.match(after) or _KIND_OF_RULES.match(after)
+                    or (_ASKS_WHETHER.search(text[max(0, m.start() - 30) : m.start()]) and _DOES_REGULATE.match(after))):  # fmt: skip
+                found.append(name)
+                break
+    return found
 
 
 def end_uses(text: str) -> list[str]:
@@ -356,7 +390,8 @@ def instruments(text: str, register: Register, reference: str) -> list[str]:
             if not (year and years and year.group(1) not in years and _number_year_given(text, number.group(0))):
                 ids.append(m.id)
     ids += [m.id for m in register.for_terms(text)]
-    for match in USUAL_NAME.finditer(text):
+    for match in [*USUAL_NAME.finditer(text), *ADDED_IN_MONTH.finditer(text)]:
+        elements_asked = match.re is ADDED_IN_MONTH and re.search(r"\b(?:ones|elements|metals|rare)\b", match.group(0), re.I)
         month = _month(match.group(1))
         year = int(match.group(2)) if match.group(2) else None
         found: list[tuple[int, str]] = []
@@ -366,6 +401,9 @@ def instruments(text: str, register: Register, reference: str) -> list[str]:
             of_that_year = str(issued.year) in (m.number or "") if m.number else True
             if issued.month == month and (year is None or issued.year == year) and issued.isoformat() <= reference and of_that_year:
                 found.append((issued.year, m.id))
+        listing = [(y, i) for y, i in found if register.measures[i].elements]
+        if elements_asked and listing:  # "the elements added in October": the instruments that listed elements
+            found = listing
         latest = max((y for y, _ in found), default=None)  # "the October package" with no year: the latest October
         ids += [i for y, i in found if y == latest]
     ids += described_instrument(text, register)
@@ -475,8 +513,11 @@ class Understanding:
                 query.as_of, query.as_of_source = from_history.as_of, "question"
         query.items = named_items(text)
         query.destinations = destinations(text)
+        query.regimes = regimes(question)
         query.end_uses = end_uses(text)
-        query.instruments = instruments(text, self.register, query.as_of)
+        # a follow-up that names instruments of its own ("and the ones from October?") is about those, not the history's
+        own = instruments(question, self.register, query.as_of) if text != question else []
+        query.instruments = own or instruments(text, self.register, query.as_of)
         query.parties = self._parties(text)
         claim = CLAIM.search(question)
         if claim and SOURCE_THEN_QUESTION.match(question[claim.end() :]):  # "according to the report, why did...?"

@@ -8,7 +8,7 @@ import pytest
 
 from assistant.decide import changes, decide
 from assistant.render import markdown, prompt
-from assistant.schema import Answer, Caveat, Items, Query, Quote, StatusLine, Verdict
+from assistant.schema import Answer, Caveat, Items, Query, Quote, StatusLine, Turn, Verdict
 
 
 # -- decide, on a typed Query ------------------------------------------------------
@@ -341,3 +341,41 @@ def test_an_instrument_whose_rules_stand_differently_shows_each_rule(engine):
 def test_no_quote_repeats_a_sentence_another_quote_already_holds(engine, question):
     texts = [q.text for q in engine.ask(question, as_of="2025-10-20").quotes]
     assert not [a for a in texts for b in texts if a is not b and a in b]
+
+
+def test_a_suspended_requirement_comes_with_the_status_of_what_suspended_it(engine):
+    answer = engine.ask("Is a MOFCOM licence needed for thulium oxide going to a laser maker in Lyon?", as_of="2026-04-01")
+    statuses = {m.id: m.status for m in answer.measures}
+    assert statuses.get("mofcom-gac-2025-57") == "suspended" and statuses.get("mofcom-gac-2025-70") == "in_force"
+    later = engine.ask("Is a MOFCOM licence needed for thulium oxide going to a laser maker in Lyon?", as_of="2026-12-01")
+    assert {m.id: m.status for m in later.measures}.get("mofcom-gac-2025-70") == "unknown"
+
+
+def test_a_question_about_a_packages_dates_shows_the_rules_that_start_apart(engine):
+    answer = engine.ask("Did everything in the October 2025 package start on the same day?", as_of="2025-10-25")
+    statuses = {m.id: m.status for m in answer.measures}
+    assert statuses.get("mofcom-2025-61#rule-1") == "announced" and statuses.get("mofcom-2025-61#rule-3") == "in_force"
+
+
+def test_a_follow_up_keeps_the_party_its_history_named(engine):
+    history = [Turn("Has China put USA Rare Earth on any list?")]
+    answer = engine.ask("So what can a French trader no longer do with them?", as_of="2026-08-01", history=history)
+    assert "USA Rare Earth" in answer.query.parties
+    assert "mofcom-2026-06-22-us-entities" in {m.id for m in answer.measures}
+
+
+def test_a_who_question_gets_every_name_a_passage_gives(engine):
+    history = [Turn("Tell me about the general licences of December 2025.")]
+    answer = engine.ask("which companies received them first?", as_of="2026-01-15", history=history)
+    text = " ".join(q.text for q in answer.quotes)
+    assert all(name in text for name in ("JL Mag", "Ningbo Yunsheng", "Zhong Ke San Huan"))
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Which licence does Malaysia's trade ministry require for exporting rare-earth oxides from Kuantan?",
+     "What are Indonesia's export rules for nickel ore and rare-earth concentrate?"],
+)
+def test_a_question_about_another_countrys_own_rules_is_refused(engine, question):
+    answer = engine.ask(question, as_of="2026-03-01")
+    assert answer.refused and answer.refusal in {"unsupported", "out_of_scope"}

@@ -173,3 +173,26 @@ def test_may_opening_a_question_is_no_month():
     query = read_dates("May we ship the Tb targets to Korea in November 2025?", "2026-06-01")
     assert [d.text for d in query.dates] == ["November 2025"]
     assert read_dates("What changed from mid-May to June 2026?", "2026-11-24").window == ("2026-05-11", "2026-06-30")
+
+
+def test_the_elements_added_in_a_month_are_the_instruments_of_that_month_that_list_elements(engine):
+    history = [Turn("What did Announcement 18 of 2025 cover?")]
+    query = engine.understand("what about the metals added in October, are they licensed today?", as_of="2026-02-01", history=history)
+    assert "mofcom-gac-2025-57" in query.instruments and "mofcom-gac-2025-18" not in query.instruments
+    assert "mofcom-gac-2025-58" not in query.instruments  # batteries and graphite list no element
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Which permits does South Korea require before we ship terbium oxide from Incheon?", ["South Korea"]),
+        ("What are Vietnam's own licensing rules for rare-earth oxide exports?", ["Vietnam"]),
+        ("Do we need an Indian export licence for magnets leaving Chennai?", ["India"]),
+        ("Do we need a licence to send terbium oxide to a buyer in South Korea?", []),
+        ("Our Indian customer wants SmCo magnets next month: is a MOFCOM licence needed?", []),
+    ],
+)
+def test_a_countrys_own_rules_are_told_apart_from_a_destination(question, expected):
+    from assistant.understand import regimes
+
+    assert regimes(question) == expected

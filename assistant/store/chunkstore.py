@@ -142,6 +142,11 @@ class ChunkStore(Mapping):
     def titles(self) -> dict[str, str]:
         return dict(self._all("SELECT id, title FROM documents"))
 
+    def issuers(self) -> set[str]:
+        """Who issued or published the documents (one chunk's row per document says it)."""
+        rows = self._all("SELECT DISTINCT json_extract(row, '$.issuer') FROM chunks")
+        return {issuer for (issuer,) in rows if issuer}
+
     def of_document(self, document_id: str) -> list[tuple[str, dict]]:
         """(chunk id, row) of one document's chunks, in order."""
         rows = self._all("SELECT id, row FROM chunks WHERE document_id = ? ORDER BY rowid", (document_id,))
