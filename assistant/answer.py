@@ -282,6 +282,10 @@ def question_parts(question: str) -> list[str]:
     return parts if len(parts) > 1 else []
 
 
+# A question that asks who (which companies, which entities) wants every one a passage names.
+WHO = re.compile(r"\bwho\b|\bwhich (?:\w+ )?(?:compan\w*|firms?|entities|parties|makers|producers|exporters)\b", re.I)
+
+
 def _answer_type(question: str):
     """The shape an answer to "how long / how many / when" questions takes, if it asks one."""
     return next((shape for asks, shape in ANSWER_TYPES if asks.search(question)), None)
@@ -307,10 +311,6 @@ def _name_terms(text: str) -> set[str]:
 
 def _jaccard(a: set, b: set) -> float:
     return len(a & b) / len(a | b) if a | b else 1.0
-
-
-# A question that asks who (which companies, which entities) wants every one a passage names.
-WHO = re.compile(r"\bwho\b|\bwhich (?:\w+ )?(?:compan\w*|firms?|entities|parties|makers|producers|exporters)\b", re.I)
 
 
 def cite(sentence_text: str, passage: Passage, start: int, end: int, n: int) -> Citation:

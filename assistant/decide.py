@@ -141,8 +141,7 @@ def suspending_documents(query: Query, register: Register) -> list[str]:
 
 def _suspenders(query: Query, register: Register) -> list[Measure]:
     """The suspending instrument belongs beside what it suspended."""
-    by = set(suspending_documents(query, register))
-    return [m for m in register.measures.values() if "#" not in m.id and m.document_id in by]
+    return _instruments_of(register, suspending_documents(query, register))
 
 
 def _suspending_primary(primary: list[Measure], query: Query, register: Register) -> list[Measure]:
@@ -157,8 +156,13 @@ def _suspending_primary(primary: list[Measure], query: Query, register: Register
             by.append(status.by)
         elif status.status == "unknown" and m.timeline[-1]["status"] == "suspended" and m.timeline[-1].get("by"):
             by.append(m.timeline[-1]["by"])
-    by = [d for d in dict.fromkeys(by) if d not in {m.document_id for m in primary}]
-    return [m for m in register.measures.values() if "#" not in m.id and m.document_id in by]
+    return _instruments_of(register, set(by) - {m.document_id for m in primary})
+
+
+def _instruments_of(register: Register, documents) -> list[Measure]:
+    """The whole-instrument measures (no clauses) of these documents."""
+    documents = set(documents)
+    return [m for m in register.measures.values() if "#" not in m.id and m.document_id in documents]
 
 
 def _binding_besides(candidates: list[Measure], named: list[Measure], query: Query) -> list[Measure]:

@@ -374,8 +374,9 @@ def test_a_who_question_gets_every_name_a_passage_gives(engine):
 @pytest.mark.parametrize(
     "question",
     ["Which licence does Malaysia's trade ministry require for exporting rare-earth oxides from Kuantan?",
-     "What are Indonesia's export rules for nickel ore and rare-earth concentrate?"],
+     "Does Vietnam's customs require a licence to export our dysprosium oxide from Haiphong?"],
 )
 def test_a_question_about_another_countrys_own_rules_is_refused(engine, question):
+    # both read as licence questions about named items; only the missing source of that country declines them
     answer = engine.ask(question, as_of="2026-03-01")
-    assert answer.refused and answer.refusal in {"unsupported", "out_of_scope"}
+    assert answer.query.intent == "applicability" and answer.refused and answer.refusal == "unsupported"
