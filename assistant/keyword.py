@@ -49,7 +49,8 @@ import orjson
 
 CONTROL_CODE = re.compile(r"\b(\d[A-E]\d{3})(?:\.([a-z]))?\b", re.I)
 ANNOUNCEMENT = re.compile(
-    r"\b(?:No\.?|Number|Announcement|Ann\.?|Order)\s*(?:No\.?\s*)?(\d{1,3})\b(?:\s+of\s+(?:20\d\d))?|\b(\d{1,3})/(?:20\d\d)\b",
+    r"\b(?:No\.?|Number|Announcement|Ann\.?|Order)\s*(?:No\.?\s*)?(\d{1,3})\b(?:\s+of\s+(?:20\d\d))?|\b(\d{1,3})/(?:20\d\d)\b"
+    r"|20\d\d\s*年\s*第\s*(\d{1,3})\s*号",  # 公告2025年第72号
     re.I,
 )
 NUMBER_LIST = re.compile(r"\b(?:Announcements|Anns\.?|Nos\.?)\s+(\d{1,3}(?:\s*(?:,|and|&|-|–|to)\s*\d{1,3})+)", re.I)
@@ -67,7 +68,7 @@ def announcement_numbers(text: str) -> set[str]:
     >>> sorted(announcement_numbers("Announcements 55-58, 61 and 62; No. 70"), key=int)
     ['55', '56', '57', '58', '61', '62', '70']
     """
-    numbers = {m.group(1) or m.group(2) for m in ANNOUNCEMENT.finditer(text)}
+    numbers = {m.group(1) or m.group(2) or m.group(3) for m in ANNOUNCEMENT.finditer(text)}
     for match in NUMBER_LIST.finditer(text):
         for a, b in re.findall(r"(\d{1,3})(?:\s*(?:-|–|to)\s*(\d{1,3}))?", match.group(1)):
             numbers |= {str(n) for n in range(int(a), int(b) + 1)} if b and int(b) - int(a) < 20 else {a}
@@ -76,7 +77,7 @@ def announcement_numbers(text: str) -> set[str]:
 
 def identifier_tokens(text: str) -> list[str]:
     tokens = [f"{m.group(1)}{m.group(2)}".lower() for m in CONTROL_CODE.finditer(text) if m.group(2)]
-    tokens += [f"ann{m.group(1) or m.group(2)}" for m in ANNOUNCEMENT.finditer(text)]
+    tokens += [f"ann{m.group(1) or m.group(2) or m.group(3)}" for m in ANNOUNCEMENT.finditer(text)]
     return tokens
 
 

@@ -184,7 +184,7 @@ def _role(text: str, f: _Found, claim_at: int | None) -> str:
 
 def read_dates(question: str, reference: str, reference_source: str = "setting") -> Query:
     """The as-of date and the dates a question talks about (a partial Query)."""
-    names = [m.span() for m in USUAL_NAME.finditer(question)]  # "the October 2025 package" names an instrument
+    names = [m.span() for m in usual_names(question)]  # "the October 2025 package" names an instrument
     found = [f for f in _find_dates(question) if not any(a <= f.start and f.end <= b for a, b in names)]
     claim = CLAIM.search(question)
     claim_at = _claim_start(question, claim) if claim else None
@@ -320,13 +320,29 @@ PRODUCTS = {
                             r"(?:design|production|engineering) drawings|consult(?:ing|ancy|ants?))\b", re.I),
     "equipment": re.compile(r"\b(equipment|furnaces?|machines?|kilns?)\b", re.I),
 }
-# "the April 2025 controls", "the October package": measures issued in that month.
-# Words that may stand between a month and what it names: "the 9 October 2025 export-control package".
-_CONTROL_WORDS = r"(?:(?:export|export-control|rare[- ]earths?|dual-use|technology|chinese|china'?s|mofcom|new|mineral)\s+){0,3}"
+# "the April 2025 controls", "the October package", "the April 2025 licensing list": measures issued in that month.
+# Up to three describing words may stand between the month and the noun ("the 9 October 2025 export-control package",
+# "the October technology rules"), but not a word that starts a clause of its own ("in October the US rules...").
+_DESCRIBING_WORD = r"(?!(?:the|a|an|we|our|us|they|their|it|its|he|she|you|i|was|were|is|are|did|has|had|have|that|which|" \
+    r"when|then|and|or|but|to|for|on|in|of|by|with|from|after|before|since|US|EU|Japan|Washington)\b)[\w'-]+\s+"
+_CONTROL_WORDS = rf"(?:{_DESCRIBING_WORD}){{0,3}}"
+_INSTRUMENT_NOUN = r"(controls?|measures?|rules?|restrictions?|package|announcements?|lists?|curbs|bans?|regimes?|requirements?|ones?)"
 USUAL_NAME = re.compile(
-    rf"\b(?:\d{{1,2}}\s+)?{_MONTHS}(?:\s+\d{{1,2}})?(?:,?\s+(20\d\d))?\s+{_CONTROL_WORDS}(controls?|measures?|rules?|restrictions?|package|announcements?|list|curbs|ban)\b",
+    rf"\b(?:\d{{1,2}}\s+)?{_MONTHS}(?:\s+\d{{1,2}})?(?:,?\s+(20\d\d))?\s+{_CONTROL_WORDS}{_INSTRUMENT_NOUN}\b",
     re.I,
 )
+_DETERMINER_BEFORE = re.compile(r"\b(?:the|that|this|those|these)\s+$", re.I)
+
+
+def usual_names(text: str) -> list[re.Match]:
+    """The usual names in a text; "one(s)" names an instrument only after a determiner ("the April one", not "in
+    October one firm said")."""
+    return [m for m in USUAL_NAME.finditer(text)
+            if not m.group(3).lower().startswith("one") or _DETERMINER_BEFORE.search(text[: m.start()])]  # fmt: skip
+
+
+# A singular noun names one instrument of the month: "the October list adding holmium" is No. 57, not the package.
+_ONE_INSTRUMENT = re.compile(r"^(?:list|rule|ban|announcement|regime|restriction|measure|one)$", re.I)
 # "the five extra ones from October", "the elements added in April 2025": what the measures of that month listed.
 ADDED_IN_MONTH = re.compile(
     rf"\b(?:ones|elements|metals|items|rare[- ]earths|additions|added|extra|new)\b(?:\s+\w+){{0,2}}?\s+(?:from|in|of)\s+"
@@ -390,7 +406,7 @@ def instruments(text: str, register: Register, reference: str) -> list[str]:
             if not (year and years and year.group(1) not in years and _number_year_given(text, number.group(0))):
                 ids.append(m.id)
     ids += [m.id for m in register.for_terms(text)]
-    for match in [*USUAL_NAME.finditer(text), *ADDED_IN_MONTH.finditer(text)]:
+    for match in [*usual_names(text), *ADDED_IN_MONTH.finditer(text)]:
         elements_asked = match.re is ADDED_IN_MONTH and re.search(r"\b(?:ones|elements|metals|rare)\b", match.group(0), re.I)
         month = _month(match.group(1))
         year = int(match.group(2)) if match.group(2) else None
@@ -404,10 +420,19 @@ def instruments(text: str, register: Register, reference: str) -> list[str]:
         listing = [(y, i) for y, i in found if register.measures[i].elements]
         if elements_asked and listing:  # "the elements added in October": the instruments that listed elements
             found = listing
+        if match.re is USUAL_NAME and _ONE_INSTRUMENT.match(match.group(3)) and len(found) > 1:
+            found = _the_one_meant(found, text, register)
         latest = max((y for y, _ in found), default=None)  # "the October package" with no year: the latest October
         ids += [i for y, i in found if y == latest]
     ids += described_instrument(text, register)
     return list(dict.fromkeys(ids))
+
+
+def _the_one_meant(found: list[tuple[int, str]], text: str, register: Register) -> list[tuple[int, str]]:
+    """ "The October list adding holmium and erbium", "the October technology rule": of the instruments issued that
+    month, those covering what the question names (its elements, codes, declared terms), when that leaves any."""
+    covering = {m.id for m in register.for_items(items_in(text)) + register.for_terms(text)}
+    return [(y, i) for y, i in found if i in covering] or found
 
 
 # Words of an instrument's title that say what it is; its number, issuer and the elements it lists are read elsewhere.

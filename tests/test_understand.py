@@ -118,6 +118,8 @@ def test_a_part_of_a_month_and_by_a_date_set_the_date_the_answer_speaks_for(ques
     [
         ("Tell me about China's 9 October 2025 export-control package.", "mofcom-gac-2025-57"),
         ("Did the April rare earth export controls survive the truce?", "mofcom-gac-2025-18"),
+        ("Which metals does the April 2025 licensing list catch?", "mofcom-gac-2025-18"),
+        ("Is the October heavy rare earth list still frozen?", "mofcom-gac-2025-57"),
     ],
 )
 def test_a_usual_name_with_words_between_the_month_and_the_noun(engine, question, expected):
@@ -196,3 +198,31 @@ def test_a_countrys_own_rules_are_told_apart_from_a_destination(question, expect
     from assistant.understand import regimes
 
     assert regimes(question) == expected
+
+
+@pytest.mark.parametrize(
+    "question, meant, not_meant",
+    [
+        # a singular noun names one instrument of the month: the one covering what the question names
+        ("Did that October list with thulium and europium ever start to apply?", "mofcom-gac-2025-57", "mofcom-gac-2025-58"),
+        ("Is the October rule on graphite anodes live?", "mofcom-gac-2025-58", "mofcom-gac-2025-57"),
+        # the package is all of them
+        ("Was the whole October package frozen?", "mofcom-gac-2025-58", None),
+    ],
+)
+def test_a_month_name_with_a_singular_noun_is_the_instrument_covering_what_the_question_names(engine, question, meant, not_meant):
+    found = engine.understand(question, as_of="2026-01-10").instruments
+    assert meant in found
+    if not_meant:
+        assert not_meant not in found
+
+
+def test_a_clause_starting_after_the_month_is_no_usual_name(engine):
+    found = engine.understand("In October the US widened its rules on chips; does that change China's controls?", as_of="2026-01-10")
+    assert not {i for i in found.instruments if i.startswith("mofcom-gac-2025-5")}
+
+
+def test_a_rule_described_by_where_goods_are_made_is_the_extraterritorial_rule(engine):
+    for question in ("Why did Beijing want a rule for magnets made outside China?",
+                     "Does the foreign-made goods rule still bite after the truce?"):  # fmt: skip
+        assert "mofcom-2025-61" in engine.understand(question, as_of="2026-01-10").instruments
