@@ -36,6 +36,8 @@ NOT_REQUIRED = re.compile(
     re.I,
 )
 
+# A claim that something needs a licence ("from 1 December our magnets need a Chinese licence").
+NEEDS_LICENCE = re.compile(r"\b(?:need|needs|needed|require[sd]?|must (?:have|get))\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}licen[cs]e", re.I)
 LICENCE_TALK = re.compile(r"\blicen[cs]|\bpermit\b|" + NOT_REQUIRED.pattern, re.I)  # a question about needing a licence
 
 
@@ -255,7 +257,11 @@ def never_in_force(measures: list[Measure], as_of: str) -> bool:
 
 def _outcome(decision: Decision, query: Query) -> None:
     primary = [m for m in decision.primary if m.id in decision.statuses]
-    if query.intent not in {"applicability", "status", "coverage"} and not query.claim and not decision.unlisted:
+    # a claim outside those intents gets a verdict only when it states a status or a need for a licence: "our supplier
+    # says they need paperwork from us" asks how to apply, not whether a measure is in force
+    claims_status = bool(query.claim) and bool(asked_status(query.claim) or NOT_REQUIRED.search(query.claim)
+                                               or NEEDS_LICENCE.search(query.claim))
+    if query.intent not in {"applicability", "status", "coverage"} and not claims_status and not decision.unlisted:
         return
     if not primary:
         if decision.unlisted:

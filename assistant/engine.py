@@ -40,6 +40,7 @@ from assistant.scope import (
     missing_amount,
     missing_parameter,
     missing_period,
+    missing_quantity,
     regime_named,
     unknown_acronyms,
 )
@@ -361,7 +362,8 @@ class Engine:
         if query.intent == "out_of_scope" and query.intent_confidence >= (0.6 if anchored else 0.25):
             return "out_of_scope"
         quoted = [s.text for s in composition.sentences]
-        if not quoted or missing_period(query.question, quoted) or missing_amount(query.question, quoted) or missing_parameter(query.question, quoted):
+        missing = (missing_period, missing_quantity, missing_amount, missing_parameter)
+        if not quoted or any(figure_missing(query.question, quoted) for figure_missing in missing):
             return "unsupported"
         if set(query.regimes) - state.regimes() and not query.instruments:  # "what does India require?": no Indian source
             return "unsupported"
@@ -506,7 +508,11 @@ def _named_documents(query: Query, register, party_documents: list[str] = ()) ->
     # what the question names itself, then what covers its items or aims at its destinations: when all of them are
     # too many, the named ones alone ("can we sell Dy oxide to MP Materials?": the listing, not every Dy measure)
     named = list(dict.fromkeys([*suspenders, *party_documents, *instruments]))
-    documents = list(dict.fromkeys([*named, *(m.document_id for m in register.for_items(items) + aimed)]))
+    # "what documents does our supplier need for its terbium licence?": how to apply is in the rules on licensing, not in
+    # every measure that lists terbium
+    how_to_apply = query.intent == "procedure" and query.intent_confidence >= 0.5
+    covering = [] if how_to_apply else register.for_items(items) + aimed
+    documents = list(dict.fromkeys([*named, *(m.document_id for m in covering)]))
     for choice in (documents, named, suspenders):
         if len(choice) <= NAMED_DOCUMENTS:
             return choice, [d for d in named if d in choice]

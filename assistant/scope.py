@@ -122,6 +122,32 @@ def missing_amount(question: str, quoted: list[str]) -> bool:
     return bool(MONEY_QUESTION.search(question)) and not any(MONEY.search(s) for s in quoted)
 
 
+# A count or weight asked for, and the unit it is counted in: "how many tonnes", "what volume (in tons)".
+QUANTITY_QUESTION = re.compile(
+    r"\bhow (?:many|much)\b(?:\W+\w+){0,2}?\W+(tonnes?|tons?|kilo(?:gram)?s?|kg|licen[cs]es|applications|shipments|containers)\b"
+    r"|\bwhat (?:tonnage|volume|quantity|amount|number of (licen[cs]es|applications|shipments))\b",
+    re.I,
+)
+
+
+def missing_quantity(question: str, quoted: list[str]) -> bool:
+    """A quantity asked for in a unit ("how many tonnes of Dy oxide were licensed to Germany?") that no quoted sentence
+    gives as a number in that unit.
+
+    >>> missing_quantity("How many tonnes of Dy oxide went to Germany?", ["Exports of dysprosium fell in 2025."])
+    True
+    >>> missing_quantity("How many tonnes of Dy oxide went to Germany?", ["Germany took 12 tonnes of Dy oxide."])
+    False
+    """
+    match = QUANTITY_QUESTION.search(question)
+    if not match:
+        return False
+    named = match.group(1) or match.group(2)
+    unit = re.escape(named.lower().rstrip("s")[:6]) if named else r"(?:t\b|tonne|ton\b|tons\b|kg\b)"
+    given = re.compile(rf"\d[\d,.]*\s*(?:[\w-]+\s+){{0,2}}?{unit}", re.I)
+    return not any(given.search(s) for s in quoted)
+
+
 def missing_period(question: str, quoted: list[str]) -> bool:
     """A figure asked for a month ("how many tonnes in August 2026?") that no quoted sentence mentions."""
     import re
