@@ -380,3 +380,17 @@ def test_a_question_about_another_countrys_own_rules_is_refused(engine, question
     # both read as licence questions about named items; only the missing source of that country declines them
     answer = engine.ask(question, as_of="2026-03-01")
     assert answer.query.intent == "applicability" and answer.refused and answer.refusal == "unsupported"
+
+
+def test_a_procedure_question_reporting_what_a_supplier_says_gets_no_status_verdict(engine):
+    answer = engine.ask("Our Chinese gadolinium supplier tells us they need a stack of forms from us for their application. "
+                        "Which documents go with it, and who signs the end-use certificate?", as_of="2025-06-03")
+    assert answer.query.intent == "procedure" and answer.query.claim
+    assert answer.verdict is None
+    assert "state-council-order-792-dual-use-regulations" in [p.document_id for p in answer.passages[:5]]
+
+
+def test_a_claim_that_something_needs_a_licence_still_gets_its_verdict(engine):
+    answer = engine.ask("Our broker says exporting Sm-Co alloy from China needs a dual-use licence these days. True?",
+                        as_of="2026-03-01")
+    assert answer.verdict is not None and answer.verdict.outcome == "yes"
