@@ -336,9 +336,14 @@ _DETERMINER_BEFORE = re.compile(r"\b(?:the|that|this|those|these)\s+$", re.I)
 
 def usual_names(text: str) -> list[re.Match]:
     """The usual names in a text; "one(s)" names an instrument only after a determiner ("the April one", not "in
-    October one firm said")."""
+    October one firm said"), and "may" without a year is the verb ("firms may face new rules").
+
+    >>> [m.group(0) for m in usual_names("Firms may face export rules. Was the April one lifted? In October one firm...")]
+    ['April one']
+    """
     return [m for m in USUAL_NAME.finditer(text)
-            if not m.group(3).lower().startswith("one") or _DETERMINER_BEFORE.search(text[: m.start()])]  # fmt: skip
+            if (not m.group(3).lower().startswith("one") or _DETERMINER_BEFORE.search(text[: m.start()]))
+            and not (m.group(1).lower() == "may" and not m.group(2) and (m.group(1) == "may" or m.start() == 0))]
 
 
 # A singular noun names one instrument of the month: "the October list adding holmium" is No. 57, not the package.
