@@ -63,12 +63,28 @@ def detect(text: str, known=None) -> str:
     letters = [c for c in text if c.isalpha()]
     if not letters:
         return ENGLISH
+    if _english_around_names(text, letters, known):  # "Is 三菱マテリアル on the watch list?" asks in English
+        return ENGLISH
     for language, in_script in SCRIPTS:
         if language == "ja" and any(in_script(c) for c in letters):
             return "ja"
         if sum(map(in_script, letters)) >= 0.3 * len(letters):
             return language
     return _latin_language(text, known)
+
+
+def _english_around_names(text: str, letters: list[str], known=None) -> bool:
+    """An English sentence that quotes a name in another script: at least four Latin-script words that read as
+    English, and most letters Latin.
+
+    >>> detect("Is 三菱マテリアル on China's watch list as of today?"), detect("三菱マテリアルは監視リストに載っていますか？")
+    ('en', 'ja')
+    """
+    other = sum(1 for c in letters if any(in_script(c) for _, in_script in SCRIPTS))
+    if not other or other >= 0.5 * len(letters):
+        return False
+    latin = re.sub(r"[^\x00-\x7f]+", " ", text)
+    return len(re.findall(r"[A-Za-z]+", latin)) >= 4 and _latin_language(latin, known) == ENGLISH
 
 
 def _latin_language(text: str, known=None) -> str:

@@ -27,6 +27,9 @@ ENGLISH = [
     "Which elements were added on 9 October 2025?",
     "graphite anode material export rules",
     "Antimony, germanium, gallium: status",
+    # an English question quoting a name in its own script
+    "Is スバル on China's watch list, and since when?",
+    "Has 伊藤忠アビエーション been listed by MOFCOM?",
 ]
 
 
@@ -116,3 +119,9 @@ def test_the_message_speaks_english_and_the_questions_language():
     assert "Bitte" in not_english_message("de")
     assert not_english_message("sw") == ASK_IN_ENGLISH
     assert not_english_message("") == ASK_IN_ENGLISH
+
+
+def test_a_party_named_in_its_own_script_is_answered_from_its_listing(engine):
+    answer = engine.ask("Is 宇宙航空研究開発機構 on any of China's export control lists?", as_of="2026-03-01")
+    assert not answer.refused
+    assert "Japan Aerospace Exploration Agency" in answer.answer and "listed" in answer.answer
