@@ -365,7 +365,10 @@ class Engine:
         missing = (missing_period, missing_quantity, missing_amount, missing_parameter)
         if not quoted or any(figure_missing(query.question, quoted) for figure_missing in missing):
             return "unsupported"
-        if set(query.regimes) - state.regimes() and not query.instruments:  # "what does India require?": no Indian source
+        # "what does India require?": no Indian source. An instrument named by number or declared term keeps the question
+        # about China's rules ("does India's regime copy the 0.1% rule?"); one guessed from title words does not.
+        precise = identifier_tokens(query.standalone) or state.index.register.for_terms(query.standalone)
+        if set(query.regimes) - state.regimes() and not precise:
             return "unsupported"
         unknown = unknown_acronyms(query.question, state.acronyms)
         # An element or product does not make a question about another regime answerable ("REACH duties for NdFeB").

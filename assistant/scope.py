@@ -78,18 +78,23 @@ def unknown_acronyms(question: str, known: set[str]) -> list[str]:
         m.group(0) for m in ACRONYM.finditer(question)
         if m.group(0) not in known and not any(c.isdigit() for c in m.group(0))
         and not ACRONYM_AS_ADJECTIVE.match(question[m.end():])
-        and (not long or RULE_WORD.search(question[max(0, m.start() - 30) : m.end() + 30]))
+        and (not long or RULE_WORD.search(question[max(0, m.start() - 30) : m.end() + 30]) or regime_named(question, [m.group(0)]))
     ]  # fmt: skip
 
 
 def regime_named(question: str, acronyms: list[str]) -> bool:
-    """One of these acronyms names the rule asked about: a rule word follows it ("REACH registration duties").
+    """One of these acronyms names the rule asked about: a rule word follows it ("REACH registration duties"), or it is
+    what something is done under ("what do we need under EU REACH to import Nd oxide?").
 
     >>> regime_named("What are the EU REACH registration obligations for NdFeB?", ["REACH"]), regime_named(
     ...     "Our ACME plant ships NdFeB to Spain: licence?", ["ACME"])
     (True, False)
+    >>> regime_named("What do we need under EU REACH to import Nd oxide?", ["REACH"])
+    True
     """
-    return any(RULE_WORD.match(m.group(1)) for a in acronyms for m in re.finditer(rf"\b{re.escape(a)}\b\W+(\w+)", question))
+    return any(RULE_WORD.match(m.group(1)) for a in acronyms for m in re.finditer(rf"\b{re.escape(a)}\b\W+(\w+)", question)) or any(
+        re.search(rf"\b(?:under|per|pursuant to|compl(?:y|ying|iant) with)\s+(?:the\s+)?(?:[A-Z]{{2,}}\s+)?{re.escape(a)}\b", question)
+        for a in acronyms)
 
 
 RULE_WORD = re.compile(r"\b(licen[cs]\w*|laws?|acts?|rules?|regulations?|regulat\w+|registration|registered|regime|"

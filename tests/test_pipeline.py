@@ -171,8 +171,15 @@ def test_the_json_contract_keeps_its_keys_and_adds_verdict_and_query(engine):
     assert re.search(r"\[\d+\]", data["answer"])
 
 
-def test_a_question_about_another_regime_is_not_answered_for_naming_a_product(engine):
-    answer = engine.ask("Which REACH registration duties apply when we bring SmCo magnets into the EU?")
+@pytest.mark.parametrize(
+    "question",
+    ["Which REACH registration duties apply when we bring SmCo magnets into the EU?",
+     # a long question with the acronym as what something is done under, the rule word far from it
+     "For our Rotterdam warehouse, which filings do we have to make under EU REACH to bring in several tonnes of samarium "
+     "oxide each year?"],
+)
+def test_a_question_about_another_regime_is_not_answered_for_naming_a_product(engine, question):
+    answer = engine.ask(question)
     assert answer.refused and answer.refusal == "unsupported"
 
 
@@ -380,6 +387,11 @@ def test_a_question_about_another_countrys_own_rules_is_refused(engine, question
     # both read as licence questions about named items; only the missing source of that country declines them
     answer = engine.ask(question, as_of="2026-03-01")
     assert answer.query.intent == "applicability" and answer.refused and answer.refusal == "unsupported"
+
+
+def test_title_words_of_a_chinese_instrument_do_not_make_another_countrys_rules_answerable(engine):
+    answer = engine.ask("Malaysia's rare-earth export rules for Lynas: what do they say?", as_of="2026-03-01")
+    assert answer.refused and answer.refusal == "unsupported"
 
 
 def test_a_procedure_question_reporting_what_a_supplier_says_gets_no_status_verdict(engine):
