@@ -445,11 +445,12 @@ class Engine:
         return parse_as_of(as_of, parse_as_of(self.settings.as_of or None, dt.date.today().isoformat()))
 
 
-# An evasion probability at or above this refuses, even when another intent scores higher. On the 830 dev questions
-# the two overlap: at 0.30, 2 legitimate questions are refused by it and 6 that should be refused get through it,
-# most of them refused on other grounds (0.22: 3 and 4; 0.38: 1 and 8). A missed evasion costs more than a refused
-# look-alike, but dev does not tell 0.22 from 0.30 apart; 0.30 refuses fewer look-alikes.
-EVASION_FLOOR = 0.30
+# An evasion probability at or above this refuses, even when another intent scores higher. Chosen on dev (1,260
+# questions) with the boundary examples (intents-boundary.jsonl) in the training data: at 0.30, 76 of the 80 evasion
+# requests reach it and 3 legitimate questions do, but the answers of dev lose on status (0.955 against 0.958 at 0.50)
+# and more look-alikes are refused; at 0.50, 73 of 80 and 1, and the evasions below it are mostly refused on other
+# grounds (refusal precision 0.972, recall 0.946).
+EVASION_FLOOR = 0.50
 NAMED_DOCUMENTS = 5  # more documents than this named at once rank nothing higher
 # What passages answering an intent talk about; added to the search text (the intent itself is learned).
 INTENT_SEARCH = {
