@@ -17,10 +17,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-import threading
 from dataclasses import dataclass
-
-import numpy as np
 
 from assistant.keyword import english_stemmer, identifier_tokens
 from assistant.schema import Citation, Passage
@@ -144,16 +141,12 @@ def _sentence(piece: str, offset: int, passage: Passage) -> list[Sentence]:
 
 
 class ExtractiveAnswerer:
-    def __init__(self, vocabulary: Vocabulary, max_sentences: int = 3, encoder=None):
+    def __init__(self, vocabulary: Vocabulary, max_sentences: int = 3):
         self.vocabulary, self.max_sentences = vocabulary, max_sentences
-        self.encoder = encoder  # embeds the best candidate sentences: what was asked, beyond the words it shares
-        self._vectors: dict[str, np.ndarray] = {}
-        self._lock = threading.Lock()
 
     def compose(self, question: str, passages: list[Passage], focus: str | None = None, intent: str | None = None) -> Composition:
         """Best sentences for ``question``; words outside ``focus`` (a follow-up's own words) count 0.3."""
         scored = self._scored(question, passages, focus)
-        self._with_meaning(focus or question, scored)
         wanted = _answer_type(focus or question) or INTENT_SHAPES.get(intent or "")
         if wanted is not None:
             for s in scored:
@@ -185,24 +178,6 @@ class ExtractiveAnswerer:
             sentences=chosen,
             best_overlap=max((s.overlap for s in scored), default=0.0),
         )
-
-    def _with_meaning(self, question: str, scored: list[Sentence]) -> None:
-        """The best candidates by words are scored by meaning too ("what paperwork" finds the sentence listing the
-        documents): cosine of the question's and the sentence's vectors, each sentence embedded once per process."""
-        if self.encoder is None or not scored:
-            return
-        candidates = sorted(scored, key=lambda s: -s.score)[:MEANING_CANDIDATES]
-        with self._lock:
-            missing = list(dict.fromkeys(s.text for s in candidates if s.text not in self._vectors))
-        if missing:
-            found = _unit(np.asarray(self.encoder.embed_texts(missing), dtype=float))
-            with self._lock:
-                if len(self._vectors) > MEANING_CACHE:
-                    self._vectors.clear()
-                self._vectors.update(zip(missing, found))
-        asked = _unit(np.asarray([self.encoder.embed_query(question)], dtype=float))[0]
-        for s in candidates:
-            s.score += MEANING_WEIGHT * max(0.0, float(self._vectors[s.text] @ asked))
 
     def _scored(self, question: str, passages: list[Passage], focus: str | None) -> list[Sentence]:
         """Every sentence of the passages, scored for the question: its words (by IDF, those beyond the document's title
@@ -256,16 +231,6 @@ ANSWER_TYPES = [
 
 
 # What a sentence answering each intent tends to contain (the intent is learned; see assistant/intent.py).
-MEANING_CANDIDATES = 24  # sentences scored by meaning per question (one batch through the encoder)
-MEANING_CACHE = 50_000  # sentence vectors kept per process
-MEANING_WEIGHT = 0.2  # chosen on dev: 0.4 lost more dev key facts for no dev gain
-
-
-def _unit(vectors: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.where(norms == 0, 1.0, norms)
-
-
 INTENT_SHAPES = {
     "reasons": re.compile(r"\b(because|reasons?|grounds|motiv\w*|in order to|safeguard\w*|national security|non-proliferation|"
                           r"interests|said|stated|aim(?:s|ed)?|purpose|justif\w*|respon\w+ to|retaliat\w*|in return|citing|"

@@ -126,7 +126,7 @@ class Engine:
         retriever = HybridRetriever(index, embedder, self.settings.candidates, self.settings.rrf_k, self.settings.dense_weight)
         counts = index.term_counts
         vocabulary = Vocabulary(counts.df, counts.n) if counts else Vocabulary.from_texts([r["text"] for r in index.chunks.values()])
-        answerer = ExtractiveAnswerer(vocabulary, self.settings.answer_sentences, embedder)
+        answerer = ExtractiveAnswerer(vocabulary, self.settings.answer_sentences)
         understanding = Understanding(index.register, intents, embedder, vocabulary=vocabulary)
         acronyms = index.acronyms if index.acronyms is not None else acronyms_of([r["text"] for r in index.chunks.values()])
         uncertainties = Uncertainties(index.chunks.in_section(UNCERTAIN_SECTION), vocabulary)

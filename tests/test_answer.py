@@ -123,9 +123,3 @@ def test_a_when_question_is_recognised_wherever_when_stands(question, asks_when)
     from assistant.answer import _answer_type
 
     assert (_answer_type(question) is not None) == asks_when
-
-
-def test_sentences_are_chosen_by_meaning_too_not_only_by_shared_words(engine):
-    # "paperwork ... put together" shares no word with the sentence that introduces the list of documents
-    answer = engine.ask("What paperwork does the Chinese seller have to put together for a Tb licence?", as_of="2025-11-01")
-    assert any(q.text.startswith("A licence application under the Dual-Use Items Export Control Regulations") for q in answer.quotes)
