@@ -510,8 +510,8 @@ def _clause(status: str, names: str, line: StatusLine, plural: bool, note: str |
     if status == "suspended":
         by = f" by {line.by_title}" if line.by_title else ""
         until = f", until {human_date(line.until)}" if line.until else ""
-        before = f" before {'they' if plural else 'it'} could take effect" if never else ""
-        return f"{names} {verb} suspended (since {human_date(line.since)}{by}{until}){before}, so {'their' if plural else 'its'} licence requirement does not apply for now"
+        never_note = " and never took effect" if never else ""  # the corpus's own words for a measure suspended before its start
+        return f"{names} {verb} suspended (since {human_date(line.since)}{by}{until}){never_note}, so {'their' if plural else 'its'} licence requirement does not apply for now"
     if status == "announced":
         return f"{names} {verb} announced but not yet in force ({note or 'not yet effective'})"
     if status == "not_issued":

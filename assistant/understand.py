@@ -246,7 +246,9 @@ def _day_of_changes(query: Query) -> None:
         about[0].role = "window_from"
         # "anything new since I last checked in early September 2025?": from then to the as-of date
         since = re.search(r"\bsince\b[^.;?!]*$", query.question[: query.question.find(about[0].text)], re.I)
-        query.window = (about[0].start, query.as_of if since and about[0].start <= query.as_of else about[0].end)
+        # "compare the rules on 8 Oct 2025 with today": from that day to the as-of date
+        with_now = NOW.search(query.question[query.question.find(about[0].text) + len(about[0].text) :])
+        query.window = (about[0].start, query.as_of if (since or with_now) and about[0].start <= query.as_of else about[0].end)
 
 
 def _claim_start(question: str, claim: re.Match) -> int:

@@ -226,3 +226,10 @@ def test_a_rule_described_by_where_goods_are_made_is_the_extraterritorial_rule(e
     for question in ("Why did Beijing want a rule for magnets made outside China?",
                      "Does the foreign-made goods rule still bite after the truce?"):  # fmt: skip
         assert "mofcom-2025-61" in engine.understand(question, as_of="2026-01-10").instruments
+
+
+def test_a_changes_question_comparing_a_day_with_today_runs_to_the_as_of_date(engine):
+    query = engine.understand("Set the rules of 2 Oct 2025 against today's: what moved?", as_of="2026-01-15")
+    assert query.intent == "changes" and query.window == ("2025-10-02", "2026-01-15")
+    one_day = engine.understand("What changed on 7 Nov 2025?", as_of="2026-01-15")
+    assert one_day.window == ("2025-11-07", "2025-11-07")

@@ -13,7 +13,7 @@ def test_a_claim_that_no_licence_is_needed_is_corrected(engine):
 def test_a_measure_suspended_before_its_start_says_so(engine):
     answer = engine.ask("Is thulium metal controlled?", as_of="2026-02-01")
     assert answer.verdict.outcome == "suspended"
-    assert "before it could take effect" in answer.verdict.text
+    assert "and never took effect" in answer.verdict.text
 
 
 def test_an_unknown_status_neither_confirms_nor_denies(engine):
