@@ -358,10 +358,23 @@ ADDED_IN_MONTH = re.compile(
 )
 
 
+# What a product is for, not what is shipped: "terbium-cobalt alloy for our defence production line".
+_FOR_OURS = re.compile(r"\b(?:for|in|on|at|into|to)\s+(?:our|their|its|his|her|the customer's|the buyer's)\s+(?:[\w-]+\s+){0,2}$", re.I)
+
+
 def named_items(text: str) -> Items:
+    """Elements, forms, products and codes a question names; a product named only as where the goods are used is not
+    what is shipped.
+
+    >>> named_items("can they send us Tb-Co alloy for our defence production line?").products
+    []
+    >>> named_items("can we sell our magnet production line to India?").products
+    ['magnet', 'technology']
+    """
     found = items_in(text)
     forms = [f for f in FORMS if re.search(rf"\b{f}s?\b", text, re.I)]
-    products = [name for name, pattern in PRODUCTS.items() if pattern.search(text)]
+    products = [name for name, pattern in PRODUCTS.items()
+                if any(not _FOR_OURS.search(text[: m.start()]) for m in pattern.finditer(text))]  # fmt: skip
     return Items(found.elements, forms, products, found.control_codes, found.hs_codes)
 
 

@@ -233,3 +233,8 @@ def test_a_changes_question_comparing_a_day_with_today_runs_to_the_as_of_date(en
     assert query.intent == "changes" and query.window == ("2025-10-02", "2026-01-15")
     one_day = engine.understand("What changed on 7 Nov 2025?", as_of="2026-01-15")
     assert one_day.window == ("2025-11-07", "2025-11-07")
+
+
+def test_a_product_named_as_where_goods_are_used_is_not_what_is_shipped():
+    assert "technology" not in named_items("Can our partner ship samarium-cobalt alloy for their missile production line?").products
+    assert "technology" in named_items("Can we license our production line know-how to Vietnam?").products
