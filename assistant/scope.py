@@ -40,10 +40,12 @@ MONEY_QUESTION = re.compile(
     r"(?:price|cost|fee|charge)s?\b|spot price|share price|trading at|going for|price (?:per|today|now|this)|"
     r"(?:fine|penalty|fee|price|cost|charge)s?\s+in\s+(?:yuan|rmb|cny|dollars?|usd|euros?)\b|"
     r"how (?:much|large|big|high) (?:is |are |would |will |could )?(?:the |a )?(?:fine|penalt\w*)|"
-    r"\b(?:fee|price|cost|charge|fine)s?\b.{0,30}\bhow much\b)",
+    r"\b(?:fee|price|cost|charge|fine)s?\b.{0,30}\bhow much\b|"
+    r"\b(?:maximum|minimum|max|highest|lowest|top)\s+(?:\w+\s+)?(?:fine|penalt\w*)|\btimes (?:the )?(?:\w+ )?(?:turnover|revenue|income|value)\b)",
     re.I,
 )
 MONEY = re.compile(r"(?:[$€£¥]|\b(?:RMB|CNY|USD|EUR|yuan|dollars?|euros?)\b)\s*\d|\d[\d,.]*\s*(?:RMB|CNY|USD|EUR|yuan|dollars?|euros?)\b|"
+                   r"\b(?:\d+|two|three|four|five|ten|twenty)\s+times\b|"
                    r"\b(free of charge|no fee|fees?)\b", re.I)
 
 
@@ -123,7 +125,14 @@ def missing_parameter(question: str, quoted: list[str]) -> bool:
 
 
 def missing_amount(question: str, quoted: list[str]) -> bool:
-    """A money figure asked for (a fee, a price) that no quoted sentence gives."""
+    """A money figure asked for (a fee, a price, the largest fine) that no quoted sentence gives.
+
+    >>> missing_amount("What's the maximum fine for exporting Dy without a licence?", ["Violations are punished."])
+    True
+    >>> missing_amount("What's the maximum fine?", ["Fines reach five times the illegal turnover."]), missing_amount(
+    ...     "What are the penalties for exporting without a licence?", ["Violations are punished."])
+    (False, False)
+    """
     return bool(MONEY_QUESTION.search(question)) and not any(MONEY.search(s) for s in quoted)
 
 
