@@ -352,8 +352,8 @@ def usual_names(text: str) -> list[re.Match]:
 _ONE_INSTRUMENT = re.compile(r"^(?:list|rule|ban|announcement|regime|restriction|measure|one)$", re.I)
 # "the five extra ones from October", "the elements added in April 2025": what the measures of that month listed.
 ADDED_IN_MONTH = re.compile(
-    rf"\b(?:ones|elements|metals|items|rare[- ]earths|additions|added|extra|new)\b(?:\s+\w+){{0,2}}?\s+(?:from|in|of)\s+"
-    rf"(?:early\s+|mid-?\s*|late\s+)?{_MONTHS}(?:,?\s+(20\d\d))?\b(?!\s+\d)",
+    rf"\b(?:ones|elements|metals|items|rare[- ]earths|additions|added|extra|new)\b(?:\s+\w+){{0,2}}?\s+(?:(?:from|in|of)\s+"
+    rf"(?:early\s+|mid-?\s*|late\s+)?|on\s+(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?){_MONTHS}(?:,?\s+(20\d\d))?\b(?!\s+\d)",
     re.I,
 )
 

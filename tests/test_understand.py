@@ -238,3 +238,9 @@ def test_a_changes_question_comparing_a_day_with_today_runs_to_the_as_of_date(en
 def test_a_product_named_as_where_goods_are_used_is_not_what_is_shipped():
     assert "technology" not in named_items("Can our partner ship samarium-cobalt alloy for their missile production line?").products
     assert "technology" in named_items("Can we license our production line know-how to Vietnam?").products
+
+
+def test_the_elements_added_on_a_day_are_the_instruments_of_that_day_that_list_elements(engine):
+    query = engine.understand("what rare earths got added on the 9th of October 2025?", as_of="2026-11-24")
+    assert "mofcom-gac-2025-57" in query.instruments and "mofcom-gac-2025-58" not in query.instruments
+    assert query.as_of == "2026-11-24"
