@@ -251,6 +251,27 @@ def _day_of_changes(query: Query) -> None:
         query.window = (about[0].start, query.as_of if (since or with_now) and about[0].start <= query.as_of else about[0].end)
 
 
+# "What about after the pause ends?", "once the suspension runs out": a date set by the end of a named instrument.
+AFTER_END = re.compile(r"\b(?:after|once|when)\s+(?P<what>[\w%.'’ -]{2,50}?)\s+(?:ends|expires|runs out|lapses|is over|"
+                       r"finishes|has ended|has expired|has run out)\b", re.I)
+
+
+def _after_an_end(query: Query, question: str, register: Register) -> None:
+    """The answer speaks for the day after the named instrument's last recorded period ends, unless the question gives
+    its own date or the as-of date is later already."""
+    found = AFTER_END.search(question)
+    if not found or query.as_of_source == "question":
+        return
+    named = [register.measures[i] for i in instruments(found.group("what"), register, "9999-12-31") if i in register.measures]
+    ends = [m.timeline[-1].get("until") for m in named if m.timeline[-1].get("until")]
+    if not ends:
+        return
+    day = (dt.date.fromisoformat(max(ends)) + dt.timedelta(days=1)).isoformat()
+    if day > query.as_of:
+        query.as_of, query.as_of_source = day, "question"
+        query.notes.append(f"'{found.group(0)}': read as {day}")
+
+
 def _claim_start(question: str, claim: re.Match) -> int:
     """Where the claimed statement starts: the clause holding the claim verb."""
     starts = [m.end() for m in re.finditer(r"[.;!?]\s", question[: claim.start()])]
@@ -561,8 +582,9 @@ class Understanding:
         query.regimes = regimes(question)
         query.end_uses = end_uses(text)
         # a follow-up that names instruments of its own ("and the ones from October?") is about those, not the history's
-        own = instruments(question, self.register, query.as_of) if text != question else []
-        query.instruments = own or instruments(text, self.register, query.as_of)
+        # "after the pause ends" dates the question (``_after_an_end``); it does not say what the question is about
+        own = instruments(AFTER_END.sub(" ", question), self.register, query.as_of) if text != question else []
+        query.instruments = own or instruments(AFTER_END.sub(" ", text), self.register, query.as_of)
         query.parties = self._parties(text)
         claim = CLAIM.search(question)
         if claim and SOURCE_THEN_QUESTION.match(question[claim.end() :]):  # "according to the report, why did...?"
@@ -572,6 +594,7 @@ class Understanding:
         self._intent(query, text)
         _timeless_changes(query, text)
         _day_of_changes(query)
+        _after_an_end(query, question, self.register)
         return query
 
     def _intent(self, query: Query, text: str) -> None:

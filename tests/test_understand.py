@@ -244,3 +244,12 @@ def test_the_elements_added_on_a_day_are_the_instruments_of_that_day_that_list_e
     query = engine.understand("what rare earths got added on the 9th of October 2025?", as_of="2026-11-24")
     assert "mofcom-gac-2025-57" in query.instruments and "mofcom-gac-2025-58" not in query.instruments
     assert query.as_of == "2026-11-24"
+
+
+def test_after_an_instrument_ends_dates_the_answer_the_day_after_and_names_nothing(engine):
+    history = [Turn("Is the 0.1% rule of Announcement 61 in force?")]
+    query = engine.understand("and once the truce runs out?", as_of="2026-06-01", history=history)
+    assert query.as_of == "2026-11-11" and query.as_of_source == "question"
+    assert "mofcom-2025-61#rule-1" in query.instruments and "mofcom-gac-2025-70" not in query.instruments
+    later = engine.understand("and once the truce runs out?", as_of="2026-12-01", history=history)
+    assert later.as_of == "2026-12-01"  # already after it
