@@ -309,7 +309,8 @@ class Composer:
             if untouched:
                 labels = phrase_list([self.label(m) for m in untouched])
                 plural = len(untouched) > 1 or bool(PLURAL_NAME.search(labels))
-                names = ("They" if plural else "It") if untouched == in_force else labels
+                # a pronoun only when the verdict speaks of nothing else: beside a suspended rule, "It" would read as that rule
+                names = ("They" if plural else "It") if untouched == in_force == primary else labels
                 verb = "were" if plural else "was"
                 out.append(f" {names} {verb} not suspended by {self.short.get(suspender, suspender)} and {'remain' if plural else 'remains'} in force.")
         return "".join(out)

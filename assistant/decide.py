@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from assistant.measures import MAX_MEASURES, _best_of_document, _collapse, _unique
 from assistant.register import RARE_EARTHS, ItemQuery, Measure, Register, Status
 from assistant.schema import Query
+from assistant.understand import end_uses
 
 # What a question asks the status to be ("were they suspended too?", "is it still in force?").
 ASKED_STATUS = {
@@ -29,6 +30,8 @@ ASKED_STATUS = {
                            r"kick(?:s|ed)? in|came into (?:force|effect)|in place)\b", re.I),
 }
 IN_FORCE_LIKE = {"in_force"}
+# A question or claim about the past of a measure ("did it ever take effect?", "it kicked in on 1 December"), not its now.
+ASKED_EVER = re.compile(r"\b(ever|did|was|were|has it|have they|had|took|came|kicked|started|since|on \d|from \d)\b", re.I)
 # A claim that no licence is needed (any more): checked against the measures in force.
 NOT_REQUIRED = re.compile(
     r"\b(?:no (?:export |dual-use )?licen[cs]es?\b|need(?:s|ed)? no\b|(?:ship|export|sell)\w* (?:it |them )?freely|without (?:a |any )?licen[cs]e|(?:do|does|did)(?: not|n'?t) need|not (?:be )?(?:needed|required)|"
@@ -79,6 +82,10 @@ def decide(query: Query, register: Register, quoted_documents: list[str]) -> Dec
     decision.primary = _unique(
         [m for m in with_destinations if m in named or about & set(m.elements)] if named else with_destinations
     )
+    # "antimony to a US military end user": a measure aimed at that destination and that end use decides too (the ban
+    # on dual-use exports to US military users), although it names no item
+    decision.primary += [m for m in with_destinations if m not in decision.primary and set(m.destinations) & set(query.destinations)
+                         and set(end_uses(m.title)) & set(query.end_uses)]  # fmt: skip
     # "does the 0.1% rule catch our Dy magnets?": the instrument the question names is what the verdict speaks of
     explicit = [m for m in decision.primary if m.id in query.instruments and (not about or about & set(m.elements))]
     if explicit and query.intent in {"applicability", "status"}:
@@ -297,7 +304,8 @@ def _outcome(decision: Decision, query: Query) -> None:
             confirmed = decision.asked in actual and len(actual) == 1
             # "unknown" neither confirms nor denies: the corpus has nothing for that date
             # "did it ever take effect?": not in any period the corpus records
-            never = decision.asked == "in_force" and never_in_force(primary, query.as_of)
+            # ("is it in force now?" with nothing recorded for now is unknown, not "no", even if it never took effect)
+            never = decision.asked == "in_force" and never_in_force(primary, query.as_of) and bool(ASKED_EVER.search(text))
             decision.asked_confirmed = None if not confirmed and "unknown" in actual and not never else confirmed
 
 

@@ -304,6 +304,8 @@ class Engine:
         declined = self._decline(query, composition, state)
         if declined:
             return self._refusal(query, passages, declined, state)
+        if query.intent not in IN_DOMAIN:  # a decline intent under its threshold: the likeliest answerable one reads it
+            read_as_runner_up(query, f"{query.intent} below its threshold", among=IN_DOMAIN)
         # a party the parties register names ("is Subaru banned from...?"): its listing decides, unless asked why
         about_parties = (query.intent == "party" and query.intent_confidence >= 0.5) or WHO_IS_LISTED.search(query.question) or (
             query.parties and query.intent not in {"reasons", "history"})

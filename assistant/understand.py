@@ -223,9 +223,11 @@ TIME_TALK = re.compile(
 )
 
 
-def read_as_runner_up(query: Query, why: str) -> None:
-    """The learned intent does not fit what the question plainly names: the next likeliest intent reads it."""
-    runner_up = max((i for i in query.intent_scores if i != query.intent), key=query.intent_scores.get, default=None)
+def read_as_runner_up(query: Query, why: str, among=None) -> None:
+    """The learned intent does not fit what the question plainly names: the next likeliest intent (``among`` those
+    given) reads it."""
+    runner_up = max((i for i in query.intent_scores if i != query.intent and (among is None or i in among)),
+                    key=query.intent_scores.get, default=None)  # fmt: skip
     if runner_up:
         query.intent, query.intent_confidence = runner_up, query.intent_scores[runner_up]
         query.notes.append(f"{why}: read as {runner_up}")
@@ -282,7 +284,8 @@ def _claim_start(question: str, claim: re.Match) -> int:
 
 # Countries, with the big cities and regions users name instead ("our Osaka customer").
 COUNTRIES = {
-    "United States": r"US|U\.S\.A?\.?|USA|United States|America|American|Ohio|Texas|California|Michigan|Arizona|Detroit|Chicago|New York",
+    "United States": r"US|U\.S\.A?\.?|USA|United States|America|American|Ohio|Texas|California|Michigan|Arizona|Detroit|Chicago|New York|"
+                     r"DoD|Pentagon",
     "Japan": r"Japan|Japanese|Tokyo|Osaka|Nagoya|Yokohama|Kyoto|Kobe",
     "Germany": r"Germany|German|Munich|Stuttgart|Berlin|Hamburg|Frankfurt|Wolfsburg",
     "Netherlands": r"Netherlands|Dutch|Holland|Rotterdam|Amsterdam|Eindhoven",
@@ -465,7 +468,11 @@ def instruments(text: str, register: Register, reference: str) -> list[str]:
             found = _the_one_meant(found, text, register)
         latest = max((y for y, _ in found), default=None)  # "the October package" with no year: the latest October
         ids += [i for y, i in found if y == latest]
-    ids += described_instrument(text, register)
+    # a measure aimed at other countries is not what a question about this one describes ("military use" in a question
+    # about a US buyer is not the Japan ban)
+    asked_to = set(destinations(text))
+    ids += [i for i in described_instrument(text, register)
+            if not (asked_to and register.measures[i].destinations and not asked_to & set(register.measures[i].destinations))]
     return list(dict.fromkeys(ids))
 
 

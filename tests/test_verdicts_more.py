@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 
 def test_a_claim_that_no_licence_is_needed_is_corrected(engine):
     answer = engine.ask("Our forwarder says samarium-cobalt magnets need no licence since the truce. True?", as_of="2026-03-01")
@@ -118,3 +120,23 @@ def test_a_chunk_that_starts_inside_a_sentence_gives_no_fragment_to_quote():
     whole = Passage(chunk_id="c1", document_id="d", document="d.md", title="D", text="Rules " + text, start=0, end=6 + len(text))
     assert [s.text[:12] for s in split_sentences(cut)] == ["The ministry"]  # the cut sentence's tail is left out
     assert [s.text[:12] for s in split_sentences(whole)] == ["Rules 57 and", "The ministry"]
+
+
+@pytest.mark.parametrize("question", ["Our buyer works for the Pentagon. Can gallium go to them from China for a weapons programme?",
+                                      "Is it OK to sell terbium oxide to a US defense contractor for missile magnets?"])
+def test_a_us_military_end_use_is_barred_by_the_ban_aimed_at_it(engine, question):
+    answer = engine.ask(question, as_of="2026-03-01")
+    assert answer.verdict.text.startswith("No: such exports are barred")
+    assert "mofcom-2024-46#clause-1" in answer.verdict.instruments
+
+
+def test_is_it_in_force_now_with_nothing_recorded_for_now_is_unknown_not_no(engine):
+    now = engine.ask("Is the de minimis rule live at the moment?", as_of="2026-12-01")
+    assert now.verdict.outcome == "unknown" and now.verdict.text.startswith("Unknown")
+    ever = engine.ask("Did the de minimis rule ever take effect?", as_of="2026-12-01")
+    assert ever.verdict.text.startswith("No")
+
+
+def test_a_pronoun_never_stands_for_a_rule_beside_a_suspended_one(engine):
+    answer = engine.ask("Still need a licence for each Tb magnet shipment from Ningbo?", as_of="2026-03-01")
+    assert " It was not suspended" not in answer.verdict.text
