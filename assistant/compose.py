@@ -155,7 +155,9 @@ class Composer:
             states.add(state)
             status = state.replace("_", " ")
             names = phrase_list([p.name for p in members]).rstrip(".")
-            parts.append(f"{len(members)} on China's {list_title} from {human_date(since)} ({status} on {human_date(query.as_of)}): {names}.")
+            # the names the corpus gives, which may be fewer than the listing had; the status is the as-of date's
+            parts.append(f"On China's {list_title} from {human_date(since)}, the corpus names {len(members)}: {names} "
+                         f"(status on {human_date(query.as_of)}: {status}).")
         if states == {"not_yet_listed"}:
             parts.insert(0, f"Not yet on {human_date(query.as_of)}; later:")  # "has MOFCOM listed any ... yet?"
         answer.verdict = Verdict("listing", " ".join(parts), cited, query.as_of)

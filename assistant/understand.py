@@ -61,6 +61,7 @@ EVENT_FAR = re.compile(
     r"((?:\W+\w+){0,6}?)\W+(?:in|on|during)\W*$",
     re.I,
 )
+LIST_NAME = re.compile(r"\b(?:(?:export[- ])?control|watch|entity|unreliable entity|dual-use(?: control)?)\s+lists?\b", re.I)
 AS_OF_BEFORE = re.compile(r"\b(as of|as at|status on|situation on|position on)\W*$", re.I)
 STATE_WORDS = re.compile(
     r"\b(controlled|control|in force|in effect|suspended|required|require|needed|need|needs|allowed|permitted|"
@@ -170,7 +171,9 @@ def _role(text: str, f: _Found, claim_at: int | None) -> str:
     if EVENT_BEFORE.search(before):
         return "about"
     far = EVENT_FAR.search(clause)
-    if far and not STATE_WORDS.search(far.group(2)):  # "the entities added to the list in October 2025"
+    # "the entities added to the list in October 2025", "put on China's export control list in February 2026": a list's
+    # name is no state word
+    if far and not STATE_WORDS.search(LIST_NAME.sub(" ", far.group(2))):
         return "about"
     if re.search(r"\b(?:by|as at)\W*$", clause, re.I):
         return "as_of"  # "were any on the list by January 2026?": the state on that date

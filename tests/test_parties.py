@@ -157,3 +157,8 @@ def test_index_build_warns_of_a_bad_parties_block_and_still_builds(tmp_path, emb
     assert any("us-copy.md: front matter field 'parties[0].entities[0].name' must be literally" in p for p in report.problems)
     saved = PartiesRegister.load(tmp_path / "index" / "live" / "parties.json")
     assert [p.name for p in saved.parties] == ["MP Materials", "USA Rare Earth"]
+
+
+def test_a_listing_answer_says_how_many_names_the_corpus_gives_and_the_status_date_apart(engine):
+    answer = engine.ask("Who did China put on its export control list in February 2026?", as_of="2026-03-10")
+    assert "the corpus names" in answer.verdict.text and "(status on 10 March 2026: listed)" in answer.verdict.text

@@ -101,3 +101,8 @@ def test_an_instrument_named_by_its_month_is_not_a_date_talked_about():
 def test_a_window_that_runs_to_today_ends_on_the_as_of_date():
     query = read_dates("What changed for scandium between 1 March 2025 and now?", "2026-11-24")
     assert query.window == ("2025-03-01", "2026-11-24")
+
+
+def test_a_lists_name_between_an_event_and_its_date_is_no_state_word():
+    query = read_dates("Which Korean firms were placed on China's export control list in March 2026, and what follows for us?", "2026-11-24")
+    assert query.as_of == "2026-11-24" and query.dates[0].role == "about"
