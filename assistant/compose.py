@@ -284,6 +284,9 @@ class Composer:
             correction = _not_asked(decision.asked, decision.asked_about or primary, query.as_of, self.label if query.claim else None)
             # a claim is corrected first ("No, that is not right. Rule 1 never took effect. On ..."), a question after
             text = f"{opening} {correction} On {day}, {body}." if query.claim else f"{text} {correction}"
+        if decision.military_only:
+            names = phrase_list([self.label(m) for m in decision.military_only])
+            text += f" {_sentence_case(names)} {'cover' if len(decision.military_only) > 1 else 'covers'} military users and uses, not civilian ones."
         text += self._untouched_by_suspension(query, primary, by_id)
         text += self._claim_date(query, decision, cited)
         return Verdict(decision.outcome, _sentence_case(text), list(dict.fromkeys(cited)), query.as_of,

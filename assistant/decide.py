@@ -64,6 +64,7 @@ class Decision:
     statuses: dict[str, Status] = field(default_factory=dict)
     unlisted: list[str] = field(default_factory=list)  # rare earths named that no instrument lists
     outcome: str | None = None  # yes | no | not_listed | suspended | not_yet_in_force | unknown | partly
+    military_only: list[Measure] = field(default_factory=list)  # in force, but for military ends the question does not have
     asked: str | None = None  # the status the question or a claim puts forward
     asked_confirmed: bool | None = None
     asked_about: list[Measure] = field(default_factory=list)  # the measures the claim or asked status is about
@@ -275,6 +276,12 @@ def _outcome(decision: Decision, query: Query) -> None:
             decision.outcome = "not_listed"
         return
     statuses = {decision.statuses[m.id].status for m in primary}
+    # "does the Japan ban apply to civilian end users?": a measure aimed at military ends does not reach them
+    if "civilian" in query.end_uses and "military" not in query.end_uses:
+        decision.military_only = [m for m in primary if set(end_uses(m.title)) == {"military"}]
+        if decision.military_only and len(decision.military_only) == len(primary):
+            decision.outcome = "no"
+            return
     if query.intent == "coverage" and len(statuses) > 1 and not query.claim:
         return  # "which HS codes...?": instruments in different states are status lines, not a verdict ("Partly.")
     if len(statuses) == 1:

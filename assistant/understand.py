@@ -339,6 +339,7 @@ END_USES = {
     "military": r"military|defen[cs]e|weapons?|missiles?|armed forces|army|navy|fighter",
     "semiconductors": r"chips?|semiconductors?|wafers?|14 ?nm|256[- ]layer|memory",
     "artificial intelligence": r"\bAI\b|artificial intelligence",
+    "civilian": r"civil(?:ian)?|non-military|commercial (?:users?|customers?|uses?)",
 }
 _END_USES = {name: re.compile(rf"\b(?:{pattern})\b", re.I) for name, pattern in END_USES.items()}
 PRODUCTS = {

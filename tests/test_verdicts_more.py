@@ -140,3 +140,9 @@ def test_is_it_in_force_now_with_nothing_recorded_for_now_is_unknown_not_no(engi
 def test_a_pronoun_never_stands_for_a_rule_beside_a_suspended_one(engine):
     answer = engine.ask("Still need a licence for each Tb magnet shipment from Ningbo?", as_of="2026-03-01")
     assert " It was not suspended" not in answer.verdict.text
+
+
+def test_a_ban_on_military_ends_does_not_reach_civilian_users(engine):
+    answer = engine.ask("Is the January 2026 Japan ban relevant for our civilian customers in Osaka?", as_of="2026-03-01")
+    assert answer.verdict.outcome == "no"
+    assert "covers military users and uses, not civilian ones" in answer.verdict.text
