@@ -369,8 +369,8 @@ class Engine:
             return "unsupported"
         # "what does India require?": no Indian source. An instrument named by number or declared term keeps the question
         # about China's rules ("does India's regime copy the 0.1% rule?"); one guessed from title words does not.
-        precise = identifier_tokens(query.standalone) or state.index.register.for_terms(query.standalone)
-        if set(query.regimes) - state.regimes() and not precise:
+        if set(query.regimes) - state.regimes() and not (
+                identifier_tokens(query.standalone) or state.index.register.for_terms(query.standalone)):
             return "unsupported"
         unknown = unknown_acronyms(query.question, state.acronyms)
         # An element or product does not make a question about another regime answerable ("REACH duties for NdFeB").

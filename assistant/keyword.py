@@ -68,7 +68,7 @@ def announcement_numbers(text: str) -> set[str]:
     >>> sorted(announcement_numbers("Announcements 55-58, 61 and 62; No. 70"), key=int)
     ['55', '56', '57', '58', '61', '62', '70']
     """
-    numbers = {m.group(1) or m.group(2) or m.group(3) for m in ANNOUNCEMENT.finditer(text)}
+    numbers = {_number(m) for m in ANNOUNCEMENT.finditer(text)}
     for match in NUMBER_LIST.finditer(text):
         for a, b in re.findall(r"(\d{1,3})(?:\s*(?:-|–|to)\s*(\d{1,3}))?", match.group(1)):
             numbers |= {str(n) for n in range(int(a), int(b) + 1)} if b and int(b) - int(a) < 20 else {a}
@@ -77,8 +77,13 @@ def announcement_numbers(text: str) -> set[str]:
 
 def identifier_tokens(text: str) -> list[str]:
     tokens = [f"{m.group(1)}{m.group(2)}".lower() for m in CONTROL_CODE.finditer(text) if m.group(2)]
-    tokens += [f"ann{m.group(1) or m.group(2) or m.group(3)}" for m in ANNOUNCEMENT.finditer(text)]
+    tokens += [f"ann{_number(m)}" for m in ANNOUNCEMENT.finditer(text)]
     return tokens
+
+
+def _number(match: re.Match) -> str:
+    """The number an ANNOUNCEMENT match holds, whichever of its spellings matched."""
+    return match.group(1) or match.group(2) or match.group(3)
 
 
 def searchable(text: str) -> str:
