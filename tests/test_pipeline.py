@@ -408,7 +408,13 @@ def test_a_procedure_question_reporting_what_a_supplier_says_gets_no_status_verd
     assert "state-council-order-792-dual-use-regulations" in [p.document_id for p in answer.passages[:5]]
 
 
-def test_a_claim_that_something_needs_a_licence_still_gets_its_verdict(engine):
-    answer = engine.ask("Our broker says exporting Sm-Co alloy from China needs a dual-use licence these days. True?",
-                        as_of="2026-03-01")
-    assert answer.verdict is not None and answer.verdict.outcome == "yes"
+@pytest.mark.parametrize(
+    "claim, verdict",
+    [("our broker says Sm-Co alloy needs a dual-use licence these days", True),
+     ("our broker says the exporter needs a stack of forms from us", False)],
+)
+def test_a_claim_in_a_procedure_question_gets_a_verdict_only_when_it_states_a_need_for_a_licence(engine, claim, verdict):
+    register = engine._open().index.register
+    query = Query(claim, claim, intent="procedure", intent_confidence=0.9, as_of="2026-03-01", claim=claim,
+                  items=Items(elements=["samarium"]))  # fmt: skip
+    assert (decide(query, register, []).outcome is not None) is verdict
