@@ -1,7 +1,7 @@
 """Document -> sentence-aware chunks with section paths and offsets.
 
 Sections come from Markdown headings (the path is "A > B"); inside a section
-llama-index's ``SentenceSplitter`` packs whole sentences up to a budget counted
+``assistant.ingest.packing`` packs whole sentences up to a budget counted
 in the embedding model's own word pieces, so no chunk is silently truncated.
 Each chunk keeps its character span in the cleaned document text, and its id is
 derived from the document id and its content.
@@ -16,9 +16,9 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from assistant.ingest.packing import pack
 from assistant.models import MAX_WORD_PIECES, count_word_pieces, pieces_of
 from assistant.schema import Chunk, Document
-from assistant.sentences import sentence_pieces
 
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.M)
 # A blank line before a list is not a paragraph break for chunking: the list stays with its introduction.
@@ -71,18 +71,9 @@ def sections(text: str) -> list[tuple[str, int, int]]:
 
 def _split(text: str, params: ChunkingParams) -> list[tuple[int, str]]:
     """Pieces of ``text`` with their offsets; each fits the model."""
-    from llama_index.core.node_parser import SentenceSplitter
-
     joined = BEFORE_LIST.sub("\n ", text)  # same length, so offsets in `joined` are offsets in `text`
-    splitter = SentenceSplitter(
-        chunk_size=params.chunk_tokens,
-        chunk_overlap=params.chunk_overlap,
-        tokenizer=pieces_of,
-        paragraph_separator="\n\n",
-        chunking_tokenizer_fn=sentence_pieces,  # NLTK's punkt would cost a fresh process about 3 s to import
-    )
     pieces, cursor = [], 0
-    for piece in splitter.split_text(joined):
+    for piece in pack(joined, params.chunk_tokens, params.chunk_overlap, _size):
         for part in _fit(piece):
             offset = joined.find(part, max(0, cursor - len(part)))
             if offset < 0:
@@ -92,6 +83,10 @@ def _split(text: str, params: ChunkingParams) -> list[tuple[int, str]]:
             pieces.append((offset, text[offset : offset + len(part)]))
             cursor = offset + len(part)
     return pieces
+
+
+def _size(text: str) -> int:
+    return len(pieces_of(text))
 
 
 def _fit(piece: str) -> list[str]:

@@ -108,7 +108,7 @@ class FrontMatter(_Model):
     parties: list[Any] | None = None  # validated in full by the party register
 
 
-class _TextDates(yaml.SafeLoader):
+class _TextDates(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when PyYAML has it: 5x faster
     """YAML without implicit dates: '2026-02-30' stays text, so the model names the field instead of YAML crashing."""
 
 
