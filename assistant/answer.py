@@ -165,6 +165,14 @@ class ExtractiveAnswerer:
             best = max((s for s in scored if alone(s, code) and s.overlap > 0), key=lambda s: s.score, default=None)
             if best is not None and all(best.text != c.text for c in chosen):  # near twins differ in the code itself
                 chosen.append(best)
+        # "what does 1E902 cover?": a code named without its sub-item is answered by each sub-item's own sentence
+        for code in [t for t in terms(question) if CODE_WITHOUT_ITEM.fullmatch(t)]:
+            for sub in sorted({t for s in scored for t in terms(s.text) if SUB_ITEM.fullmatch(t) and t.startswith(code + ".")})[:4]:
+                if any(sub in terms(c.text) for c in chosen):
+                    continue
+                best = max((s for s in scored if sub in terms(s.text) and s.overlap > 0), key=lambda s: s.score, default=None)
+                if best is not None and all(best.text != c.text for c in chosen):
+                    chosen.append(best)
         # "where do we file, is there a portal? and where does the certificate go?": each part's best sentence first
         leads: list[Sentence] = []
         for part in question_parts(focus or question):
@@ -218,6 +226,9 @@ class ExtractiveAnswerer:
             taken[s.passage.chunk_id] = taken.get(s.passage.chunk_id, 0) + 1
         return chosen
 
+
+CODE_WITHOUT_ITEM = re.compile(r"\d[a-z]\d{3}")  # an export control code as terms() gives it: "1e902"
+SUB_ITEM = re.compile(r"\d[a-z]\d{3}\.[a-z]")  # "1e902.a"
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 ANSWER_TYPES = [

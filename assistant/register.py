@@ -38,6 +38,8 @@ RARE_EARTHS = list(ELEMENTS)[:17]
 RELATED_PRODUCTS = {"neodymium": "NdFeB", "praseodymium": "NdFeB", "lanthanum": "magnet", "cerium": "magnet"}
 # Symbols that are also common English words are only read next to a form ("In oxide" is not "in").
 AMBIGUOUS_SYMBOLS = {"In", "W", "Y", "Bi", "Te", "Ce", "La", "Pr", "Er", "Ho", "Ga", "Ge", "Sc"}
+# Symbols that are also English words or usual abbreviations, never read in lower case ("in", "la", "pr").
+WORD_LIKE_SYMBOLS = {"In", "W", "Y", "Bi", "Te", "Ce", "La", "Pr", "Er", "Ho", "Mo", "Pm"}
 FORMS = ("oxide", "metal", "alloy", "magnet", "compound", "target", "powder", "ore", "concentrate", "salt")
 
 
@@ -246,11 +248,15 @@ def _symbol_named(symbol: str, text: str) -> bool:
         return True
     if re.search(rf"(?<![\w-]){symbol}(?=\s*/\s*[A-Z][a-z]?\b)|(?<=\b[A-Z][a-z]/){symbol}(?![\w])", text):  # "Ga/Ge", "Dy/Tb"
         return True
+    trade = r"(?i:exports?|exported|shipments?|shipped|supplies|supply|sales|controls?|licen[cs]es?)"
+    if symbol not in WORD_LIKE_SYMBOLS and re.search(rf"(?<![\w-]){symbol.lower()}\s+(?:{trade}|{'|'.join(FORMS)})s?\b", text):
+        return True  # typed in lower case by a hurried user: "ga shipment to US", "dy oxide"
     if symbol in AMBIGUOUS_SYMBOLS:
         if _listed_with_symbol(symbol, text):  # "Lu and Sc products", "Dy, Tb or Ho"
             return True
-        trade = r"(?i:exports?|exported|shipments?|shipped|supplies|supply|sales|controls?|licen[cs]es?)"
         if symbol != "In" and re.search(rf"(?<![\w-]){symbol}\s+{trade}\b", text):  # "Ga exports", "Ho shipment"
+            return True
+        if symbol != "In" and re.search(rf"(?<![\w-]){symbol}\s+(?:to|for)\s+(?:the\s+)?[A-Z]", text):  # "Ga to US chip fab"
             return True
         forms = "|".join(FORMS)
         return bool(

@@ -152,6 +152,11 @@ def missing_quantity(question: str, quoted: list[str]) -> bool:
     True
     >>> missing_quantity("How many tonnes of Dy oxide went to Germany?", ["Germany took 12 tonnes of Dy oxide."])
     False
+
+    A figure for something else is no answer: magnet tonnages don't say how much dysprosium was licensed.
+
+    >>> missing_quantity("How many tonnes of dysprosium oxide were licensed?", ["Magnet exports were 5,774 tonnes."])
+    True
     """
     match = QUANTITY_QUESTION.search(question)
     if not match:
@@ -159,7 +164,8 @@ def missing_quantity(question: str, quoted: list[str]) -> bool:
     named = match.group(1) or match.group(2)
     unit = re.escape(named.lower().rstrip("s")[:6]) if named else r"(?:t\b|tonne|ton\b|tons\b|kg\b)"
     given = re.compile(rf"\d[\d,.]*\s*(?:[\w-]+\s+){{0,2}}?{unit}", re.I)
-    return not any(given.search(s) for s in quoted)
+    elements = set(items_in(question).elements)
+    return not any(given.search(s) and (not elements or elements & set(items_in(s).elements)) for s in quoted)
 
 
 def missing_period(question: str, quoted: list[str]) -> bool:

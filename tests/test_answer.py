@@ -123,3 +123,16 @@ def test_a_when_question_is_recognised_wherever_when_stands(question, asks_when)
     from assistant.answer import _answer_type
 
     assert (_answer_type(question) is not None) == asks_when
+
+
+def test_a_code_named_without_its_sub_item_is_answered_by_each_sub_item(engine):
+    answer = engine.ask("Which technologies does export control code 1E902 cover?")
+    quoted = " ".join(q.text for q in answer.quotes) if answer.quotes else answer.answer
+    assert not answer.refused
+    assert "1E902.a" in quoted and "1E902.b" in quoted
+    _assert_verified(answer)
+
+
+def test_a_tonnage_of_something_else_does_not_answer_how_much_was_licensed(engine):
+    answer = engine.ask("How many tonnes of dysprosium did China license for export to Germany in 2025?")
+    assert answer.refused and answer.refusal == "unsupported"

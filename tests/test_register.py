@@ -117,3 +117,21 @@ def test_evidence_must_be_in_the_body(tmp_path):
     )
     with pytest.raises(FrontMatterInvalid, match=r"timeline\[0\]\.evidence"):
         load_document(bad)
+
+
+@pytest.mark.parametrize(
+    ("question", "elements"),
+    [
+        ("ga shipment to US 1 dec 2026 - refusal back?", ["gallium"]),
+        ("Ga to US chip fab allowed on 1 june 2025", ["gallium"]),
+        ("we ship dy oxide to germany, licence?", ["dysprosium"]),
+        ("Sc to Germany: licence?", ["scandium"]),
+        ("in shipment terms, what must the invoice say?", []),
+        ("pr exports: who writes the press release?", []),
+        ("Can we go to Japan next week?", []),
+    ],
+)
+def test_element_symbols_typed_in_a_hurry_are_read(question, elements):
+    from assistant.register import items_in
+
+    assert items_in(question).elements == elements
