@@ -71,12 +71,26 @@ class Decision:
     changes: list[Change] = field(default_factory=list)
 
 
+PARENTHESES = re.compile(r"\([^()]*\)")
+
+
+def _named_whole(query: Query, register: Register, named: list[Measure]) -> list[Measure]:
+    """ "Is No. 61 of 2025 (the 0.1% rule) in force?": words in brackets describe what the question names, they do not
+    narrow it to a clause, so the instrument as a whole is asked about too."""
+    plain = PARENTHESES.sub(" ", query.standalone)
+    if plain == query.standalone:
+        return []
+    wholes = _collapse(plain, [register.measures[i] for i in query.instruments if i in register.measures])
+    return [m for m in wholes if "#" not in m.id and m not in named]
+
+
 def decide(query: Query, register: Register, quoted_documents: list[str]) -> Decision:
     decision = Decision()
     items = ItemQuery(query.items.elements, query.items.control_codes, query.items.hs_codes)
     goods = [] if "technology" in query.items.products and not (items.control_codes or items.hs_codes) else register.for_items(items)
     named = _collapse(query.standalone, goods + _product_measures(query, register))  # "SmCo process documents": technology
     named += _collapse(query.standalone, [register.measures[i] for i in query.instruments if i in register.measures])
+    named += _named_whole(query, register, named)
     with_destinations = _for_destinations(named, query, register, bool(items))
     # a destination's own measures are context, unless they cover what the question names ("gallium to the US")
     about = set(query.items.elements)

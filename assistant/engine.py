@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from assistant.answer import ExtractiveAnswerer, Vocabulary, split_sentences
+from assistant.answer import ExtractiveAnswerer, Vocabulary, split_sentences, terms
 from assistant.audit import AuditLog, Batch, ScreeningService
 from assistant.citations import valid_citations
 from assistant.compose import Composer
@@ -44,7 +44,7 @@ from assistant.scope import (
     regime_named,
     unknown_acronyms,
 )
-from assistant.screening import Screener, candidate_names, listed_parties, party_names_in
+from assistant.screening import Screener, candidate_names, listed_parties, lone_name, party_names_in
 from assistant.status import StatusWriter
 from assistant.textinput import clean_question
 from assistant.uncertainty import SECTION as UNCERTAIN_SECTION
@@ -340,6 +340,9 @@ class Engine:
         names = list(query.parties)  # read once, before retrieval (_named_parties)
         if not names and not query.items.elements:
             names = candidate_names(query.question)
+        if not names and not query.items.elements and query.intent == "party" and query.intent_confidence >= 0.6:
+            known = lambda word: any(state.answerer.vocabulary.df.get(t) for t in terms(word))  # noqa: E731
+            names = [name] if (name := lone_name(query.question, known)) else []
         if not names:
             listed = listed_parties(register, query)
             if not listed:
@@ -373,6 +376,8 @@ class Engine:
                 identifier_tokens(query.standalone) or state.index.register.for_terms(query.standalone)):
             return "unsupported"
         unknown = unknown_acronyms(query.question, state.acronyms)
+        if query.intent == "party":  # "is Vacuumschmelze (VAC, Hanau) listed?": an acronym in brackets is the company's own
+            unknown = [a for a in unknown if not re.search(rf"\(\s*{re.escape(a)}\b", query.question)]
         # An element or product does not make a question about another regime answerable ("REACH duties for NdFeB").
         if unknown and not (query.instruments or identifier_tokens(query.standalone)) and (not named or regime_named(query.question, unknown)):
             return "unsupported"

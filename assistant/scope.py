@@ -138,7 +138,7 @@ def missing_amount(question: str, quoted: list[str]) -> bool:
 
 # A count or weight asked for, and the unit it is counted in: "how many tonnes", "what volume (in tons)".
 QUANTITY_QUESTION = re.compile(
-    r"\bhow (?:many|much)\b(?:\W+\w+){0,2}?\W+(tonnes?|tons?|kilo(?:gram)?s?|kg|licen[cs]es|applications|shipments|containers)\b"
+    r"\bhow (?:many|much)\b(?:\W+\w+){0,3}?\W+(tonnes?|tons?|kilo(?:gram)?s?|kg|licen[cs]es|applications|shipments|containers)\b"
     r"|\bwhat (?:tonnage|volume|quantity|amount|number of (licen[cs]es|applications|shipments))\b",
     re.I,
 )

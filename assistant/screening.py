@@ -419,6 +419,28 @@ def candidate_names(text: str) -> list[str]:
     return [n for n in dict.fromkeys(out) if n][:3]
 
 
+_WORD_NAME = re.compile(r"\b[A-Z][a-z][\w&'-]{2,}")
+
+
+def lone_name(text: str, known) -> str | None:
+    """A single capitalised word that is likely a company ("is Vacuumschmelze listed?"): not the first word of a
+    sentence, and not a word the corpus uses (``known``) or a country; None if there is none.
+
+    >>> lone_name("Quick check - is Vacuumschmelze on a list?", lambda w: w in {"check", "list"})
+    'Vacuumschmelze'
+    >>> lone_name("Is Germany on a list?", lambda w: False) is None
+    True
+    """
+    from assistant.understand import destinations
+
+    for match in _WORD_NAME.finditer(text):
+        before, word = text[: match.start()].rstrip(), match.group(0)
+        if not before or before[-1] in ".?!:-–" or word in _NOT_NAMES or destinations(word) or known(word):
+            continue
+        return word
+    return None
+
+
 LIST_WORDS = {
     "unreliable_entity_list": re.compile(r"\b(unreliable entit\w*|UEL)\b", re.I),
     "watch_list": re.compile(r"\bwatch[- ]?list\w*", re.I),

@@ -146,3 +146,20 @@ def test_a_ban_on_military_ends_does_not_reach_civilian_users(engine):
     answer = engine.ask("Is the January 2026 Japan ban relevant for our civilian customers in Osaka?", as_of="2026-03-01")
     assert answer.verdict.outcome == "no"
     assert "covers military users and uses, not civilian ones" in answer.verdict.text
+
+
+def test_words_in_brackets_describe_a_numbered_announcement_and_do_not_narrow_it(engine):
+    answer = engine.ask("Is Announcement No. 61 of 2025 (the 0.1% value rule) still in force?", as_of="2026-12-01")
+    statuses = {m.id: m.status for m in answer.measures}
+    assert statuses.get("mofcom-2025-61") == "unknown"
+    assert answer.verdict is not None and answer.verdict.outcome == "unknown"
+
+
+@pytest.mark.parametrize("question", [
+    "Can you check whether Magnequench appears on any of China's lists?",
+    "Screening request: is Schunkwerke (SKW, Mainz) listed by MOFCOM anywhere?",
+])  # fmt: skip
+def test_a_one_word_company_name_is_screened_not_declined(engine, question):
+    answer = engine.ask(question)
+    assert not answer.refused, answer.answer
+    assert "No match" in answer.answer
