@@ -23,6 +23,10 @@ from assistant.measures import element_label, status_phrase
 from assistant.register import DEFAULT_CHECK, ELEMENTS, RELATED_PRODUCTS, Measure, Status
 from assistant.schema import Answer, Caveat, Citation, MeasureStatus, Passage, Query, Quote, StatusLine, Verdict
 from assistant.status import StatusWriter
+from assistant.understand import end_uses
+
+# What a military-only ban leaves open, in its document's words ("civilian exports to Japan can go ahead").
+CIVILIAN_SIDE = re.compile(r"\bcivil(?:ian)? (?:exports?|uses?|users?|trade|shipments?)\b[^.]*\b(?:can|may|continue|go ahead|allowed|permitted|unaffected)\b", re.I)
 
 LATER_DATE = re.compile(
     r"\b(\d{1,2}) (January|February|March|April|May|June|July|August|September|October|November|December) (20\d\d)\b"
@@ -273,7 +277,7 @@ class Composer:
             return None  # "which code covers Dy oxide?" is answered by the quotes, not by a yes or no
         subject = _subject(query, [f for m in primary for f in m.forms])
         opening = _opening(decision, query, subject)
-        bans = [m for m in primary if by_id[m.id].status == "in_force" and BAN.search(self.label(m))]
+        bans = [m for m in primary if by_id[m.id].status == "in_force" and (BAN.search(m.title) or BAN.search(self.label(m)))]
         if bans and query.intent == "applicability" and not decision.asked_confirmed:
             opening = "No: such exports are barred or refused in principle." if is_yes_no(query.question) else "Barred."
         body = "; ".join(clauses)
@@ -343,7 +347,24 @@ class Composer:
         unknown = [line for line in lines if line.status == "unknown" and line.where_to_check]
         for where in dict.fromkeys(line.where_to_check for line in unknown):
             caveats.append(Caveat(f"For anything after the corpus ends, check {where}.", kind="where_to_check"))
-        return self.uncertain(query, [m.document_id for m in decision.primary]) + caveats
+        return self.uncertain(query, [m.document_id for m in decision.primary]) + self._end_use_limits(query, decision) + caveats
+
+    def _end_use_limits(self, query: Query, decision: Decision) -> list[Caveat]:
+        """A ban aimed at military users and uses, beside a question that names no military end ("can we ship Gd oxide
+        to a Japanese MRI maker?"): what its document says it leaves open, cited as a limit of that ban."""
+        from assistant.status import sentence_with
+
+        if "military" in query.end_uses or decision.military_only:
+            return []
+        out = []
+        for m in decision.measures:
+            if set(end_uses(m.title)) != {"military"} or decision.statuses[m.id].status != "in_force":
+                continue
+            sentence = sentence_with(CIVILIAN_SIDE, m, self.index)
+            n = self.writer.cite_evidence(sentence) if sentence else None
+            if n:
+                out.append(Caveat(f"Limits: {normalise(sentence)}", [n], kind="limit"))
+        return out
 
     def uncertain(self, query: Query, documents: list[str]) -> list[Caveat]:
         """What the corpus says it does not know about what was asked, each point cited."""

@@ -51,6 +51,15 @@ class StatusWriter:
         return passage
 
 
+def sentence_with(pattern: re.Pattern, measure: Measure, index) -> str | None:
+    """The first sentence of the measure's document that ``pattern`` finds."""
+    for chunk_id, row in index.chunks_of(measure.document_id):
+        for s in split_sentences(passage_from_row(chunk_id, row, 0.0, 0)):
+            if pattern.search(s.text):
+                return s.text
+    return None
+
+
 def _sentence_naming(product: str, measure: Measure, index) -> str | None:
     """A sentence of the measure's document that lists a product containing a listed element."""
     for chunk_id, row in index.chunks_of(measure.document_id):

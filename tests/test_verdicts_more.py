@@ -163,3 +163,24 @@ def test_a_one_word_company_name_is_screened_not_declined(engine, question):
     answer = engine.ask(question)
     assert not answer.refused, answer.answer
     assert "No match" in answer.answer
+
+
+def test_a_civilian_sale_to_japan_is_told_what_the_military_ban_leaves_open(engine):
+    answer = engine.ask("We sell gadolinium oxide to a Japanese maker of MRI scanners. Can that continue this year?", as_of="2026-05-01")
+    limits = [c for c in answer.caveats if c.kind == "limit"]
+    assert any("civilian" in c.text and c.citations for c in limits), answer.answer
+    _verified_quotes(answer)
+
+
+def test_a_japanese_military_buyer_is_barred_not_just_licensed(engine):
+    answer = engine.ask("Could our Ningbo plant supply terbium magnets to a Japanese missile maker?", as_of="2026-05-01")
+    assert answer.verdict is not None and answer.verdict.text.startswith("No: such exports are barred"), answer.answer
+    assert not [c for c in answer.caveats if "civilian" in c.text]
+
+
+def _verified_quotes(answer):
+    from assistant.citations import verify_quote
+
+    by_rank = {p.rank: p for p in answer.passages}
+    for c in answer.citations:
+        assert verify_quote(c.quote, by_rank[c.passage].text)
