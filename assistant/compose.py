@@ -129,7 +129,13 @@ class Composer:
                 cited += [x for x in (n, m) if x]
                 kind = "matches" if hit.match == "exact" else f"possibly matches ({hit.reason})"
                 status = {"listed": "listed", "unknown": "of unknown status (the corpus is unsure)"}.get(hit.status, hit.status.replace("_", " "))
-                parts.append(f"{screening.input} {kind} {hit.name} on China's {hit.list_title}; on {day} it is {status}. {hit.meaning}")
+                part = f"{screening.input} {kind} {hit.name} on China's {hit.list_title}; on {day} it is {status}. {hit.meaning}"
+                # "is Subaru banned?": a listing that does not ban says so first, in its document's words where it can
+                if BAN.search(query.question) and hit.status == "listed" and hit.meaning and not BAN.search(hit.meaning):
+                    not_banned = self._not_banned(hit)
+                    part = f"Not banned: {part}" + (f" {not_banned[0]}" if not_banned else "")
+                    cited += not_banned[1:]
+                parts.append(part)
         outcome = "listed" if any(s.hits for s in screenings) else "not_listed"
         answer.verdict = Verdict(outcome, " ".join(parts), list(dict.fromkeys(cited)), query.as_of)
         if any(not s.hits for s in screenings):
@@ -138,6 +144,18 @@ class Composer:
         answer.caveats = self.uncertain(query, [m.document_id for m in measures])
         answer.citations = self.citations
         return answer
+
+    def _not_banned(self, hit) -> tuple:
+        """(the sentence of the listing's document saying its parties are not banned, its citation), or ()."""
+        from assistant.status import sentence_with
+
+        document = hit.meaning_citation.document_id if hit.meaning_citation else None
+        measure = next((m for m in self.index.register.measures.values() if m.document_id == document), None)
+        words = [w for w in re.findall(r"[a-z]+", hit.list_title.lower()) if w != "list"]
+        pattern = re.compile(rf"\b(?:{'|'.join(words)})\b[^.]*\bnot (?:banned|prohibited)\b", re.I) if words else None
+        sentence = sentence_with(pattern, measure, self.index) if measure and pattern else None
+        n = self.writer.cite_evidence(sentence) if sentence else None
+        return (normalise(sentence), n) if n else ()
 
     def compose_listing(self, query: Query, parties: list, sentences: list[Sentence], measures: list[Measure] = ()) -> Answer:
         """ "Who was added on 9 Oct 2025?": the parties register's entries, grouped by listing, each listing cited,

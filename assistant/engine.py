@@ -44,7 +44,7 @@ from assistant.scope import (
     regime_named,
     unknown_acronyms,
 )
-from assistant.screening import Screener, candidate_names, listed_parties, lone_name, party_names_in
+from assistant.screening import LIST_WORDS, Screener, candidate_names, listed_parties, lone_name, party_names_in
 from assistant.status import StatusWriter
 from assistant.textinput import clean_question
 from assistant.uncertainty import SECTION as UNCERTAIN_SECTION
@@ -323,8 +323,22 @@ class Engine:
                     answer = composer.also(answer, items)
                 return self.verify(answer)
         decision = decide(query, state.index.register, quoted_docs)
-        answer = composer.compose(query, decision, composition.sentences, self._grounds(query) + self._stated_reasons(query, state))
+        leads = self._grounds(query) + self._stated_reasons(query, state) + self._list_meanings(query)
+        answer = composer.compose(query, decision, composition.sentences, leads)
         return self.verify(answer)
+
+    def _list_meanings(self, query: Query) -> list[str]:
+        """ "How does the watch list differ from the export control list?": what being on each list the question
+        names means, as the parties register quotes it (the latest listing first)."""
+        if query.intent not in {"definition", "coverage", "changes", "party"} or query.parties or WHO_IS_LISTED.search(query.question):
+            return []
+        wanted = [name for name, pattern in LIST_WORDS.items() if pattern.search(query.standalone)]
+        register = self.screening().screener.register
+        meanings = []
+        for name in wanted:
+            listings = sorted((p for p in register.parties if p.list == name), key=lambda p: p.timeline[0].start, reverse=True)
+            meanings += list(dict.fromkeys(p.meaning.text for p in listings))[:1]
+        return meanings
 
     def _grounds(self, query: Query) -> list[str]:
         """ "Why was X listed?": the reasons MOFCOM stated for the listings of the parties the question names."""

@@ -184,3 +184,16 @@ def _verified_quotes(answer):
     by_rank = {p.rank: p for p in answer.passages}
     for c in answer.citations:
         assert verify_quote(c.quote, by_rank[c.passage].text)
+
+
+def test_asked_about_a_ban_a_watch_list_party_is_said_to_be_not_banned(engine):
+    answer = engine.ask("Would selling dual-use goods to Subaru be prohibited outright?")
+    assert answer.verdict is not None and answer.verdict.text.startswith("Not banned"), answer.answer
+    assert "not banned outright" in answer.verdict.text
+
+
+def test_how_two_lists_differ_quotes_what_each_list_means(engine):
+    answer = engine.ask("How is being on China's watch list different from being on its export control list?")
+    quoted = " ".join(q.text for q in answer.quotes)
+    assert "risk assessment" in quoted and "banned" in quoted, answer.answer
+    _verified_quotes(answer)
