@@ -157,6 +157,8 @@ def missing_quantity(question: str, quoted: list[str]) -> bool:
 
     >>> missing_quantity("How many tonnes of dysprosium oxide were licensed?", ["Magnet exports were 5,774 tonnes."])
     True
+    >>> missing_quantity("How many tonnes of magnets went to Germany?", ["Magnet exports were 5,774 tonnes."])
+    True
     """
     match = QUANTITY_QUESTION.search(question)
     if not match:
@@ -164,8 +166,11 @@ def missing_quantity(question: str, quoted: list[str]) -> bool:
     named = match.group(1) or match.group(2)
     unit = re.escape(named.lower().rstrip("s")[:6]) if named else r"(?:t\b|tonne|ton\b|tons\b|kg\b)"
     given = re.compile(rf"\d[\d,.]*\s*(?:[\w-]+\s+){{0,2}}?{unit}", re.I)
-    elements = set(items_in(question).elements)
-    return not any(given.search(s) and (not elements or elements & set(items_in(s).elements)) for s in quoted)
+    from assistant.understand import destinations
+
+    elements, places = set(items_in(question).elements), set(destinations(question))
+    return not any(given.search(s) and (not elements or elements & set(items_in(s).elements))
+                   and (not places or places & set(destinations(s))) for s in quoted)  # fmt: skip
 
 
 def missing_period(question: str, quoted: list[str]) -> bool:

@@ -136,3 +136,8 @@ def test_a_code_named_without_its_sub_item_is_answered_by_each_sub_item(engine):
 def test_a_tonnage_of_something_else_does_not_answer_how_much_was_licensed(engine):
     answer = engine.ask("How many tonnes of dysprosium did China license for export to Germany in 2025?")
     assert answer.refused and answer.refusal == "unsupported"
+
+
+def test_a_tonnage_for_everywhere_does_not_answer_how_much_went_to_one_country(engine):
+    answer = engine.ask("Roughly how many tonnes of rare-earth magnets did China ship to Poland in October 2025?")
+    assert answer.refused and answer.refusal == "unsupported", answer.answer
