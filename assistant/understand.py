@@ -62,6 +62,9 @@ EVENT_FAR = re.compile(
     re.I,
 )
 LIST_NAME = re.compile(r"\b(?:(?:export[- ])?control|watch|entity|unreliable entity|dual-use(?: control)?)\s+lists?\b", re.I)
+# "now vs. March 2025", "today compared with", "than in March 2025": two dates set side by side.
+COMPARED_WITH = re.compile(r"\b(?:vs\.?|versus|compared? (?:to|with)|as against|than(?: (?:in|on|at))?)\s*$|"
+                           r"\b(?:vs\.?|versus|compared? (?:to|with)|as against)\b", re.I)
 AS_OF_BEFORE = re.compile(r"\b(as of|as at|status on|situation on|position on)\W*$", re.I)
 STATE_WORDS = re.compile(
     r"\b(controlled|control|in force|in effect|suspended|required|require|needed|need|needs|allowed|permitted|"
@@ -161,7 +164,10 @@ def _part_of_month(text: str, f: _Found) -> tuple[str, str]:
 
 def _role(text: str, f: _Found, claim_at: int | None) -> str:
     before = MONTH_PART.sub("", text[: f.start])  # "by mid-January": the qualifier belongs to the date
+    before = re.sub(r"\b(vs|cf|approx)\.", r"\1", before, flags=re.I)  # an abbreviation's period ends no clause
     clause = re.split(r"[.;?!]|,\s*(?:and|but)\b", before)[-1]
+    if COMPARED_WITH.search(clause):
+        return "about"  # "what's different now vs. March 2025?": the date compared with, not the date answered for
     if claim_at is not None and f.start > claim_at and CLAIM.search(text[claim_at : f.start + 1]):
         return "claim"
     if AS_OF_BEFORE.search(before):
@@ -252,7 +258,8 @@ def _day_of_changes(query: Query) -> None:
         # "anything new since I last checked in early September 2025?": from then to the as-of date
         since = re.search(r"\bsince\b[^.;?!]*$", query.question[: query.question.find(about[0].text)], re.I)
         # "compare the rules on 8 Oct 2025 with today": from that day to the as-of date
-        with_now = NOW.search(query.question[query.question.find(about[0].text) + len(about[0].text) :])
+        with_now = NOW.search(query.question[query.question.find(about[0].text) + len(about[0].text) :]) or (
+            COMPARED_WITH.search(query.question) and NOW.search(query.question.replace(about[0].text, " ")))
         query.window = (about[0].start, query.as_of if (since or with_now) and about[0].start <= query.as_of else about[0].end)
 
 

@@ -21,6 +21,8 @@ from assistant.understand import destinations, named_items, read_dates
         ("My supplier says the technology rule has been enforced since 1 December 2025, right?", "2026-11-24", ["claim"]),
         ("What did the notice issued on 7 November 2025 suspend?", "2026-11-24", ["about"]),
         ("Since the truce in November 2025, is gallium allowed to the US again?", "2026-11-24", ["about"]),
+        ("terbium licensing now vs. Feb 2025 - what's different?", "2026-11-24", ["about"]),
+        ("Is holmium treated differently today compared with August 2025?", "2026-11-24", ["about"]),
     ],
 )
 def test_the_as_of_date_is_kept_apart_from_the_dates_a_question_talks_about(question, as_of, roles):

@@ -197,3 +197,10 @@ def test_how_two_lists_differ_quotes_what_each_list_means(engine):
     quoted = " ".join(q.text for q in answer.quotes)
     assert "risk assessment" in quoted and "banned" in quoted, answer.answer
     _verified_quotes(answer)
+
+
+def test_today_compared_with_a_month_is_a_window_from_that_month_to_the_as_of_date(engine):
+    answer = engine.ask("How do the samarium export rules today compare with February 2025?", as_of="2026-03-01")
+    assert answer.query.as_of == "2026-03-01"
+    assert answer.query.window == ("2025-02-01", "2026-03-01")
+    assert "No. 18 of 2025" in answer.answer  # April 2025 falls inside the window
