@@ -114,7 +114,7 @@ def decide(query: Query, register: Register, quoted_documents: list[str]) -> Dec
         for doc_id in quoted_documents[:3]:
             found += [m for m in _best_of_document(query.standalone, register.for_documents([doc_id])) if m not in found]
     key = lambda m: not any(e in m.title.lower() for e in query.items.elements)  # noqa: E731
-    decision.measures = _with_diverging_clauses(sorted(_unique(found), key=key)[:MAX_MEASURES], query, register)
+    decision.measures = _with_wholes(_with_diverging_clauses(sorted(_unique(found), key=key)[:MAX_MEASURES], query, register), register)
     decision.statuses = {m.id: m.status_on(query.as_of) for m in decision.measures}
     decision.unlisted = unlisted_elements(query, register)
     if query.window:
@@ -124,6 +124,19 @@ def decide(query: Query, register: Register, quoted_documents: list[str]) -> Dec
             decision.changes = [c for c in decision.changes if about & set(c.measure.elements)]
     _outcome(decision, query)
     return decision
+
+
+def _with_wholes(measures: list[Measure], register: Register) -> list[Measure]:
+    """A clause's status line follows its instrument's own (No. 61 of 2025 as a whole, then its rule 3), so the answer
+    says where the instrument stands as well as the clause."""
+    out: list[Measure] = []
+    for m in measures:
+        whole = register.measures.get(m.id.split("#")[0]) if "#" in m.id else None
+        if whole is not None and whole not in out and whole not in measures:
+            out.append(whole)
+        if m not in out:
+            out.append(m)
+    return out
 
 
 def _with_diverging_clauses(measures: list[Measure], query: Query, register: Register) -> list[Measure]:

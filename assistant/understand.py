@@ -68,7 +68,8 @@ COMPARED_WITH = re.compile(r"\b(?:vs\.?|versus|compared? (?:to|with)|as against|
 AS_OF_BEFORE = re.compile(r"\b(as of|as at|status on|situation on|position on)\W*$", re.I)
 STATE_WORDS = re.compile(
     r"\b(controlled|control|in force|in effect|suspended|required|require|needed|need|needs|allowed|permitted|"
-    r"banned|covered|cover|valid|restricted|legal|licen[cs]e[sd]?|status|apply|applies|still|listed|ok)\b",
+    r"banned|covered|cover|valid|restricted|legal|licen[cs]e[sd]?|status|apply|applies|still|listed|ok|"
+    r"bind|binds|binding|effective|live|in place|active)\b",
     re.I,
 )
 WINDOW = re.compile(r"\b(between|from)\b.{0,40}?\b(and|to|until|till)\b", re.I)

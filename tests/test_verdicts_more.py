@@ -204,3 +204,11 @@ def test_today_compared_with_a_month_is_a_window_from_that_month_to_the_as_of_da
     assert answer.query.as_of == "2026-03-01"
     assert answer.query.window == ("2025-02-01", "2026-03-01")
     assert "No. 18 of 2025" in answer.answer  # April 2025 falls inside the window
+
+
+def test_a_clause_is_shown_with_its_whole_instrument(engine):
+    answer = engine.ask("Did the technology rule of Announcement 61 bind anyone on 25 October 2025?")
+    ids = [m.id for m in answer.measures]
+    assert "mofcom-2025-61#rule-2" in ids and "mofcom-2025-61" in ids, ids
+    assert ids.index("mofcom-2025-61") < ids.index("mofcom-2025-61#rule-2")
+    assert {m.id: m.status for m in answer.measures}["mofcom-2025-61"] == "in_force"
