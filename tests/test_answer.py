@@ -141,3 +141,10 @@ def test_a_tonnage_of_something_else_does_not_answer_how_much_was_licensed(engin
 def test_a_tonnage_for_everywhere_does_not_answer_how_much_went_to_one_country(engine):
     answer = engine.ask("Roughly how many tonnes of rare-earth magnets did China ship to Poland in October 2025?")
     assert answer.refused and answer.refusal == "unsupported", answer.answer
+
+
+def test_asked_for_paperwork_the_answer_quotes_the_documents_an_application_takes(engine):
+    answer = engine.ask("Before our Chinese supplier files for a Dy magnet licence, what paperwork should they have ready?")
+    quoted = " ".join(q.text for q in answer.quotes)
+    assert "following documents" in quoted or "end-user and end-use certificate" in quoted, answer.answer
+    _assert_verified(answer)
