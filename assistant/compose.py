@@ -18,7 +18,7 @@ import re
 from assistant.answer import Sentence, cite
 from assistant.citations import normalise
 from assistant.dates import human_date
-from assistant.decide import Decision, never_in_force
+from assistant.decide import Decision, asks_for_licence, never_in_force
 from assistant.measures import element_label, status_phrase
 from assistant.register import DEFAULT_CHECK, ELEMENTS, RELATED_PRODUCTS, Measure, Status
 from assistant.schema import Answer, Caveat, Citation, MeasureStatus, Passage, Query, Quote, StatusLine, Verdict
@@ -289,7 +289,8 @@ class Composer:
             said_never = said_never or never
             same_since = len({by_id[m.id].since for m in measures}) == 1
             plural = len(measures) > 1 or bool(PLURAL_NAME.search(names))  # "Gallium and germanium controls ... are"
-            clauses.append(_clause(status, names, line, plural, decision.statuses[measures[0].id].note, never, same_since))
+            bans = all(BAN.search(m.title) for m in measures)  # "the in-principle refusal ... is suspended": no licence lapses
+            clauses.append(_clause(status, names, line, plural, decision.statuses[measures[0].id].note, never, same_since, bans))
             cited += [by_id[m.id].citation for m in measures if by_id[m.id].citation]
         if query.intent == "coverage" and not is_yes_no(query.question):
             return None  # "which code covers Dy oxide?" is answered by the quotes, not by a yes or no
@@ -528,9 +529,10 @@ def _opening(decision: Decision, query: Query, subject: str) -> str:
         return f"No, that is not right: exports of {subject} still need a MOFCOM export licence."
     if decision.asked_confirmed is False:
         return "No, that is not right." if query.claim else "No."
-    if decision.outcome == "yes" and query.intent == "applicability" and subject:
+    if decision.outcome == "yes" and asks_for_licence(query) and subject:
         return f"{'Yes: e' if is_yes_no(query.question) else 'E'}xports of {subject} need a MOFCOM export licence."
-    if decision.outcome in {"suspended", "not_yet_in_force"} and query.intent == "applicability" and subject:
+    bans_only = bool(decision.primary) and all(BAN.search(m.title) for m in decision.primary)  # no licence requirement to speak of
+    if decision.outcome in {"suspended", "not_yet_in_force"} and query.intent == "applicability" and subject and not bans_only:
         state = "is suspended" if decision.outcome == "suspended" else "is announced but not yet in force"
         word = ("Not at present" if decision.outcome == "suspended" else "Not yet") if is_yes_no(query.question) else "Not required"
         return f"{word}: the licence requirement for {subject} {state}."
@@ -547,8 +549,9 @@ def _opening(decision: Decision, query: Query, subject: str) -> str:
 
 
 def _clause(status: str, names: str, line: StatusLine, plural: bool, note: str | None = None, never: bool = False,
-            same_since: bool = True) -> str:  # fmt: skip
-    """One status group of a verdict; ``same_since``: every measure in it took that status on the same day."""
+            same_since: bool = True, bans: bool = False) -> str:  # fmt: skip
+    """One status group of a verdict; ``same_since``: every measure in it took that status on the same day; ``bans``:
+    the measures are bans or refusals, not licence requirements."""
     verb = "are" if plural else "is"
     if status == "in_force":
         return f"{names} {verb} in force (since {human_date(line.since)})" if same_since else f"{names} {verb} in force"
@@ -556,7 +559,8 @@ def _clause(status: str, names: str, line: StatusLine, plural: bool, note: str |
         by = f" by {line.by_title}" if line.by_title else ""
         until = f", until {human_date(line.until)}" if line.until else ""
         never_note = " and never took effect" if never else ""  # the corpus's own words for a measure suspended before its start
-        return f"{names} {verb} suspended (since {human_date(line.since)}{by}{until}){never_note}, so {'their' if plural else 'its'} licence requirement does not apply for now"
+        lapse = f"{'they do' if plural else 'it does'} not apply" if bans else f"{'their' if plural else 'its'} licence requirement does not apply"
+        return f"{names} {verb} suspended (since {human_date(line.since)}{by}{until}){never_note}, so {lapse} for now"
     if status == "announced":
         return f"{names} {verb} announced but not yet in force ({note or 'not yet effective'})"
     if status == "not_issued":

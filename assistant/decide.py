@@ -99,12 +99,13 @@ def decide(query: Query, register: Register, quoted_documents: list[str]) -> Dec
     )
     # "antimony to a US military end user": a measure aimed at that destination and that end use decides too (the ban
     # on dual-use exports to US military users), although it names no item
-    decision.primary += [m for m in with_destinations if m not in decision.primary and set(m.destinations) & set(query.destinations)
-                         and set(end_uses(m.title)) & set(query.end_uses)]  # fmt: skip
-    # "does the 0.1% rule catch our Dy magnets?": the instrument the question names is what the verdict speaks of
+    aimed = [m for m in with_destinations if set(m.destinations) & set(query.destinations) and set(end_uses(m.title)) & set(query.end_uses)]
+    decision.primary += [m for m in aimed if m not in decision.primary]
+    # "does the 0.1% rule catch our Dy magnets?": the instrument the question names is what the verdict speaks of, beside
+    # a measure aimed at the question's destination and end use ("No. 46 ... and to US military end users?")
     explicit = [m for m in decision.primary if m.id in query.instruments and (not about or about & set(m.elements))]
     if explicit and query.intent in {"applicability", "status"}:
-        decision.primary = explicit + _binding_besides(decision.primary, explicit, query)
+        decision.primary = _unique(explicit + _binding_besides(decision.primary, explicit, query) + aimed)
     found = _unique(decision.primary + _suspending_primary(decision.primary, query, register) + with_destinations
                     + _suspended_by_named(query, register) + _suspenders(query, register))
     if not found and not items and query.intent in {"applicability", "status", "coverage"}:
@@ -290,6 +291,16 @@ def never_in_force(measures: list[Measure], as_of: str) -> bool:
     return all(p["status"] != "in_force" for m in measures for p in m.timeline if p["from"] <= as_of)
 
 
+def asks_for_licence(query: Query) -> bool:
+    """Whether a licence is what the question asks about: "do we need a licence for X?", and also "is yttrium
+    controlled?" read as a coverage or status question about an element with no instrument named."""
+    from assistant.compose import is_yes_no
+
+    if query.intent == "applicability" or (query.intent == "coverage" and is_yes_no(query.question)):
+        return True
+    return query.intent == "status" and is_yes_no(query.question) and bool(query.items.elements) and not query.instruments
+
+
 def _outcome(decision: Decision, query: Query) -> None:
     primary = [m for m in decision.primary if m.id in decision.statuses]
     # a claim outside those intents gets a verdict only when it states a status or a need for a licence: "our supplier
@@ -309,11 +320,12 @@ def _outcome(decision: Decision, query: Query) -> None:
         if decision.military_only and len(decision.military_only) == len(primary):
             decision.outcome = "no"
             return
-    if query.intent == "coverage" and len(statuses) > 1 and not query.claim:
+    licence_asked = asks_for_licence(query)
+    if query.intent == "coverage" and len(statuses) > 1 and not query.claim and not licence_asked:
         return  # "which HS codes...?": instruments in different states are status lines, not a verdict ("Partly.")
     if len(statuses) == 1:
         decision.outcome = OUTCOME[statuses.pop()]
-    elif query.intent == "applicability":  # a licence is needed if any measure that covers it is in force
+    elif licence_asked:  # a licence is needed if any measure that covers it is in force
         decision.outcome = OUTCOME[min(statuses, key=STRENGTH.index)]
     elif "in_force" in statuses:
         decision.outcome = "partly"

@@ -330,7 +330,8 @@ class Engine:
     def _list_meanings(self, query: Query) -> list[str]:
         """ "How does the watch list differ from the export control list?": what being on each list the question
         names means, as the parties register quotes it (the latest listing first)."""
-        if query.intent not in {"definition", "coverage", "changes", "party"} or query.parties or WHO_IS_LISTED.search(query.question):
+        if (query.intent not in {"definition", "coverage", "changes", "party"} or query.parties or query.items
+                or WHO_IS_LISTED.search(query.question)):  # "is 1C902 on the control list?" asks about an item
             return []
         wanted = [name for name, pattern in LIST_WORDS.items() if pattern.search(query.standalone)]
         register = self.screening().screener.register

@@ -212,3 +212,22 @@ def test_a_clause_is_shown_with_its_whole_instrument(engine):
     assert "mofcom-2025-61#rule-2" in ids and "mofcom-2025-61" in ids, ids
     assert ids.index("mofcom-2025-61") < ids.index("mofcom-2025-61#rule-2")
     assert {m.id: m.status for m in answer.measures}["mofcom-2025-61"] == "in_force"
+
+
+def test_is_an_element_controlled_gets_a_verdict(engine):
+    answer = engine.ask("quick one - is lutetium controlled?", as_of="2026-02-01")
+    assert answer.verdict is not None and answer.verdict.text.startswith("Yes: exports of lutetium"), answer.answer
+
+
+def test_a_suspended_refusal_is_not_called_a_licence_requirement(engine):
+    answer = engine.ask("Is No. 46 of 2024 still stopping germanium sales to America?", as_of="2026-02-01")
+    assert answer.verdict is not None
+    assert "licence requirement does not apply" not in answer.verdict.text, answer.verdict.text
+
+
+def test_a_follow_up_naming_a_us_military_end_user_is_barred(engine):
+    from assistant.schema import Turn
+
+    first = engine.ask("Does Announcement 46 of 2024 still block germanium to the United States?", as_of="2026-02-01")
+    answer = engine.ask("what if the buyer is a US military end user?", as_of="2026-02-01", history=[Turn(first.question, first.answer)])
+    assert answer.verdict is not None and answer.verdict.text.startswith(("Barred.", "No: such exports are barred")), answer.answer
