@@ -39,8 +39,11 @@ from assistant.scope import (
     has_anchor,
     missing_amount,
     missing_parameter,
+    missing_actor,
+    missing_enforcement,
     missing_period,
     missing_quantity,
+    missing_value,
     regime_named,
     unknown_acronyms,
 )
@@ -382,7 +385,7 @@ class Engine:
         if query.intent == "out_of_scope" and query.intent_confidence >= (0.6 if anchored else 0.25):
             return "out_of_scope"
         quoted = [s.text for s in composition.sentences]
-        missing = (missing_period, missing_quantity, missing_amount, missing_parameter)
+        missing = (missing_period, missing_quantity, missing_amount, missing_parameter, missing_value, missing_enforcement, missing_actor)
         if not quoted or any(figure_missing(query.question, quoted) for figure_missing in missing):
             return "unsupported"
         # "what does India require?": no Indian source. An instrument named by number or declared term keeps the question

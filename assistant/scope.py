@@ -188,5 +188,64 @@ def missing_period(question: str, quoted: list[str]) -> bool:
     return not any(month in s.lower() and year in s for s in quoted)
 
 
+# A money value asked for ("the total US-dollar value of exports in 2025"), beside prices and fines (MONEY_QUESTION).
+VALUE_QUESTION = re.compile(r"\b(?:dollar|usd|us-dollar|euro|yuan|rmb)[- ]value\b|\bvalue in (?:us )?(?:dollars|usd|euros|yuan|rmb)\b|"
+                            r"\bhow much (?:\w+ ){0,4}worth\b|\bwhat (?:was|is|were) (?:\w+ ){0,3}worth\b", re.I)
+
+
+def missing_value(question: str, quoted: list[str]) -> bool:
+    """A money value of trade asked for that no quoted sentence gives as money.
+
+    >>> missing_value("What was the total US-dollar value of China's rare-earth exports in 2025?", ["Exports fell in 2025."])
+    True
+    """
+    return bool(VALUE_QUESTION.search(question)) and not any(MONEY.search(s) for s in quoted)
+
+
+# A record of enforcement asked for ("what fines did MOFCOM impose in 2025?", "has anyone been prosecuted?"), not what
+# the law provides ("what penalties can be imposed?").
+ENFORCEMENT_QUESTION = re.compile(
+    r"\bwhat (?:fines|penalties|sanctions) (?:did|has|have|were)\b|\b(?:has|have|was|were) (?:\w+ ){0,3}(?:been )?"
+    r"(?:fined|prosecuted|convicted|penali[sz]ed)\b|\bhow many (?:\w+ ){0,3}(?:were |have been |got )?(?:fined|prosecuted|"
+    r"convicted|penali[sz]ed|cases)\b|\benforcement (?:cases|actions|record)\b", re.I)
+ENFORCED = re.compile(r"\b(?:fined|prosecuted|convicted|penali[sz]ed|caught|seized|cases? (?:of|against))\b", re.I)
+
+
+def missing_enforcement(question: str, quoted: list[str]) -> bool:
+    """Enforcement cases asked for that no quoted sentence reports.
+
+    >>> missing_enforcement("What fines did MOFCOM impose in 2025 on companies breaching Ann 18?", ["Violators are liable."])
+    True
+    >>> missing_enforcement("What penalties can be imposed for exporting without a licence?", ["Violators are liable."])
+    False
+    >>> missing_enforcement("Was the 2023 catalogue caught by the suspension?", ["It was not suspended."])
+    False
+    """
+    return bool(ENFORCEMENT_QUESTION.search(question)) and not any(ENFORCED.search(s) for s in quoted)
+
+
+# A country as the one who acted ("how did the Dutch government respond?", "Germany's reaction"), not a destination.
+ACTOR_WORDS = r"(?:government|ministry|authorities|officials|parliament|regulators?|response|reaction|retaliation)"
+HOW_DID = re.compile(r"\b(?:how|did|has|have|what did)\s+(?:the\s+)?(?P<who>[A-Z][\w.]+(?:\s+[A-Z][\w.]+)?)(?:['’]s)?\s+"
+                     rf"(?:{ACTOR_WORDS}\s+)?(?:respond|react|retaliat|answer|reply|do about)\w*")
+ACTOR = re.compile(rf"\b(?P<who>[A-Z][\w.]+(?:\s+[A-Z][\w.]+)?)(?:['’]s)?\s+{ACTOR_WORDS}\b")
+
+
+def missing_actor(question: str, quoted: list[str]) -> bool:
+    """A country's own response asked for ("How did the Dutch government respond to the October 2025 controls?") that
+    no quoted sentence mentions that country in.
+
+    >>> missing_actor("How did the Dutch government respond to China's controls?", ["The US called them coercion."])
+    True
+    >>> missing_actor("How did the US government respond to China's controls?", ["The United States called them coercion."])
+    False
+    """
+    from assistant.understand import destinations
+
+    countries = {c for m in [*HOW_DID.finditer(question), *ACTOR.finditer(question)] for c in destinations(m.group("who"))}
+    countries.discard("China")
+    return bool(countries) and not any(countries & set(destinations(s)) for s in quoted)
+
+
 def has_anchor(question: str) -> bool:
     return bool(ANCHORS.search(question) or identifier_tokens(question) or items_in(question))

@@ -148,3 +148,23 @@ def test_asked_for_paperwork_the_answer_quotes_the_documents_an_application_take
     quoted = " ".join(q.text for q in answer.quotes)
     assert "following documents" in quoted or "end-user and end-use certificate" in quoted, answer.answer
     _assert_verified(answer)
+
+
+@pytest.mark.parametrize("question", [
+    "How did the Italian government react to the October 2025 rare-earth controls?",
+    "Has any exporter been fined for shipping dysprosium without a licence since April 2025?",
+    "What was the euro value of rare-earth magnet exports to the EU in 2025?",
+])  # fmt: skip
+def test_a_fact_the_corpus_never_reports_is_declined(engine, question):
+    answer = engine.ask(question)
+    assert answer.refused and answer.refusal == "unsupported", answer.answer
+
+
+@pytest.mark.parametrize("question", [
+    "How did the US government respond to the October 2025 controls?",
+    "What penalties can be imposed for exporting terbium without a licence?",
+])  # fmt: skip
+def test_what_the_corpus_does_report_about_responses_and_penalties_is_answered(engine, question):
+    answer = engine.ask(question)
+    assert not answer.refused, answer.answer
+    _assert_verified(answer)
