@@ -37,10 +37,10 @@ from assistant.schema import Answer, Passage, Query, Screening, Turn
 from assistant.scope import (
     acronyms_of,
     has_anchor,
-    missing_amount,
-    missing_parameter,
     missing_actor,
+    missing_amount,
     missing_enforcement,
+    missing_parameter,
     missing_period,
     missing_quantity,
     missing_value,
