@@ -195,7 +195,11 @@ class Composer:
         then ``second``'s that are not already there."""
         if second.verdict:
             if first.verdict:
-                first.verdict.text = f"{first.verdict.text} {second.verdict.text}"
+                then = second.verdict.text
+                if first.verdict.outcome == "listed" and BAN.search(first.verdict.text):  # the listing bars this buyer
+                    then = re.sub(r"^(?:Yes|No)[:.]\s*", "", then)
+                    then = f"For buyers not on that list, {then[:1].lower()}{then[1:]}"
+                first.verdict.text = f"{first.verdict.text} {then}"
                 first.verdict.citations = list(dict.fromkeys(first.verdict.citations + second.verdict.citations))
                 first.verdict.instruments = list(dict.fromkeys(first.verdict.instruments + second.verdict.instruments))
             else:

@@ -392,7 +392,8 @@ _NOT_NAMES = {"Is", "Are", "Can", "Could", "Do", "Does", "Did", "We", "Our", "Ch
 
 
 def party_names_in(text: str, register) -> list[str]:
-    """Listed names or aliases that a question contains (for the chat's party look-up)."""
+    """Listed names or aliases that a question contains (for the chat's party look-up); a name's first two words
+    ("mitsubishi heavy") come back as those words, to be screened as such."""
     lowered = f" {normalise(re.sub(r'[()（）]', ' ', text))} "  # a bracket in a question is text, not a qualifier of a name
     found = []
     for party in register.parties:
@@ -401,6 +402,11 @@ def party_names_in(text: str, register) -> list[str]:
             acronym = len(name) >= 2 and name.isupper() and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)
             if (len(key) >= 4 and f" {key} " in lowered) or acronym:  # "TDK", "IHI": as written, in capitals
                 found.append(party.name)
+                break
+            # "mitsubishi heavy", "teledyne flir": a name's first two words, long enough not to be a common pair
+            words = key.split()
+            if len(words) > 2 and len(" ".join(words[:2])) >= 12 and f" {' '.join(words[:2])} " in lowered:
+                found.append(" ".join(name.split()[:2]))  # screened as asked, so a part of a name is a possible match
                 break
     return list(dict.fromkeys(found))
 

@@ -231,3 +231,10 @@ def test_a_follow_up_naming_a_us_military_end_user_is_barred(engine):
     first = engine.ask("Does Announcement 46 of 2024 still block germanium to the United States?", as_of="2026-02-01")
     answer = engine.ask("what if the buyer is a US military end user?", as_of="2026-02-01", history=[Turn(first.question, first.answer)])
     assert answer.verdict is not None and answer.verdict.text.startswith(("Barred.", "No: such exports are barred")), answer.answer
+
+
+def test_a_listed_company_named_in_short_is_screened_and_its_ban_leads(engine):
+    answer = engine.ask("any problem shipping samarium magnets to mitsubishi heavy next month?", as_of="2026-04-01")
+    assert answer.verdict is not None and "possibly matches" in answer.verdict.text, answer.answer
+    assert "banned" in answer.verdict.text
+    assert "Yes: exports" not in answer.verdict.text  # the licence sentence speaks of other buyers
