@@ -238,6 +238,10 @@ ANSWER_TYPES = [
     # "when...", "ok and when exactly...?", "...dates please", "on what day"
     (re.compile(r"(?:^|[.?!;:,]\s*|\b(?:and|so|ok|okay|but|then)\s+)when\b|\bwhat dates?\b|\bsince when\b|\bwhich day\b|"
                 r"\bon what day\b|\bdates?,? please\b|\b(?:give|with|list) (?:me |us )?(?:the )?dates\b", re.I), re.compile(rf"\b\d{{1,2}} ({_MONTHS}) \d{{4}}\b|\b({_MONTHS}) \d{{4}}\b")),
+    # "who applies, us or the Chinese supplier?": the sentence saying who the applicant is
+    (re.compile(r"\bwho (?:\w+ ){0,2}(?:appl(?:y|ies)|files?|submits?|must apply|has to apply|needs? to apply)\b|"
+                r"\b(?:us|we|ourselves) or (?:our|the) (?:\w+ )?(?:supplier|exporter|seller|manufacturer)\b", re.I),
+     re.compile(r"\bexporter\b[^.]*\bappl|\bappl\w*\b[^.]*\b(?:exporter|buyer)\b", re.I)),
     # "what paperwork should we have ready?", "what do we need to assemble before filing?": the documents an application takes
     (re.compile(r"\b(?:paperwork|documents|docs|dossier)\b|\bwhat (?:\w+ ){0,4}(?:submit|provid|prepar|assembl|includ|"
                 r"have ready|put together|attach)\w*", re.I),

@@ -20,13 +20,14 @@ from dataclasses import dataclass, field
 from assistant.measures import MAX_MEASURES, _best_of_document, _collapse, _unique
 from assistant.register import RARE_EARTHS, ItemQuery, Measure, Register, Status
 from assistant.schema import Query
-from assistant.understand import end_uses
+from assistant.understand import end_uses, ships_from_china
 
 # What a question asks the status to be ("were they suspended too?", "is it still in force?").
 ASKED_STATUS = {
     "suspended": re.compile(r"\b(suspend\w*|paused?|on hold|frozen|halted)\b", re.I),
     "lifted": re.compile(r"\b(lifted|removed|scrapped|cancell?ed|revoked|ended|dropped|rolled back|repealed)\b", re.I),
-    "in_force": re.compile(r"\b(in force|in effect|appl(?:y|ies|ied)|effective|valid|took effect|take effect|enforced|active|"
+    # "does it apply?", not "who applies for the licence?" or "we applied to MOFCOM"
+    "in_force": re.compile(r"\b(in force|in effect|(?<!who )(?<!we )(?<!they )appl(?:y|ies|ied)\b(?!\s+for\b)(?!\s+to\s+(?:mofcom|the ministry|the commerce))|effective|valid|took effect|take effect|enforced|active|"
                            r"kick(?:s|ed)? in|came into (?:force|effect)|in place)\b", re.I),
 }
 IN_FORCE_LIKE = {"in_force"}
@@ -71,6 +72,7 @@ class Decision:
     changes: list[Change] = field(default_factory=list)
 
 
+OVERSEAS = re.compile(r"\b(?:overseas|extraterritorial)\b", re.I)  # a measure on items outside China, in its title
 PARENTHESES = re.compile(r"\([^()]*\)")
 
 
@@ -106,7 +108,13 @@ def decide(query: Query, register: Register, quoted_documents: list[str]) -> Dec
     explicit = [m for m in decision.primary if m.id in query.instruments and (not about or about & set(m.elements))]
     if explicit and query.intent in {"applicability", "status"}:
         decision.primary = _unique(explicit + _binding_besides(decision.primary, explicit, query) + aimed)
-    found = _unique(decision.primary + _suspending_primary(decision.primary, query, register) + with_destinations
+    # "our Ningbo supplier ships Dy magnets to Germany": the rules on items abroad (No. 61's) do not decide a shipment
+    # that leaves China; they stay as status lines
+    weighed = decision.primary  # what the verdict would speak of; their suspending instruments are context either way
+    if not explicit and ships_from_china(query.standalone):
+        leaving_china = [m for m in decision.primary if not OVERSEAS.search(m.title)]
+        decision.primary = leaving_china or decision.primary
+    found = _unique(decision.primary + _suspending_primary(weighed, query, register) + with_destinations
                     + _suspended_by_named(query, register) + _suspenders(query, register))
     if not found and not items and query.intent in {"applicability", "status", "coverage"}:
         for doc_id in quoted_documents[:2]:

@@ -446,6 +446,27 @@ def regimes(text: str) -> list[str]:
     return found
 
 
+# Where goods leave from: China itself ("our Ningbo supplier", "from China") or somewhere else ("re-export from
+# Singapore", "made outside China"), for the rules on items abroad (No. 61 of 2025).
+_CHINESE_PLACES = (r"Ningbo|Shanghai|Shenzhen|Baotou|Ganzhou|Tianjin|Xiamen|Guangzhou|Beijing|Qingdao|Mianyang|Hangzhou|Suzhou|"
+                   r"Jiangxi|Inner Mongolia|Chengdu|Wuhan|Dalian|Nanjing|Fujian|Guangdong|Zhejiang|Jiangsu|Sichuan|Shandong")
+_FROM_CHINA = re.compile(
+    rf"\b(?:from|out of|leaving|in) (?:mainland )?China\b|\bChinese (?:supplier|exporter|manufacturer|factory|plant|smelter|seller|"
+    rf"maker|producer|refiner|vendor|mill)s?\b|\b(?:from|in|at) (?:our |a |the )?(?:{_CHINESE_PLACES})\b|"
+    rf"\b(?:{_CHINESE_PLACES})[- ](?:based )?(?:supplier|exporter|factory|plant|smelter|maker|producer|seller|mill)s?\b", re.I)
+_FROM_ABROAD = re.compile(r"\bre-?export\w*|\b(?:made|produced|manufactured) (?:outside|abroad)|\boutside (?:of )?China\b|"
+                          r"\bforeign[- ]made\b|\bresell\w*|\bre-?sell\w*|\bthird[- ]countr\w+|\bcontains? (?:chinese|china)", re.I)
+
+
+def ships_from_china(text: str) -> bool:
+    """Whether the goods a question is about leave from China, and nothing says they are sold on or made abroad.
+
+    >>> ships_from_china("Our Ningbo supplier sends NdFeB magnets to Stuttgart"), ships_from_china("we re-export them from Singapore")
+    (True, False)
+    """
+    return bool(_FROM_CHINA.search(text)) and not _FROM_ABROAD.search(text)
+
+
 def end_uses(text: str) -> list[str]:
     return [name for name, pattern in _END_USES.items() if pattern.search(text)]
 

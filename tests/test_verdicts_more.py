@@ -238,3 +238,16 @@ def test_a_listed_company_named_in_short_is_screened_and_its_ban_leads(engine):
     assert answer.verdict is not None and "possibly matches" in answer.verdict.text, answer.answer
     assert "banned" in answer.verdict.text
     assert "Yes: exports" not in answer.verdict.text  # the licence sentence speaks of other buyers
+
+
+def test_a_shipment_leaving_china_is_decided_by_the_rules_on_exports_from_china(engine):
+    answer = engine.ask("Our Baotou supplier ships Tb-bearing NdFeB magnets to Lyon. Does that need a licence?", as_of="2026-12-01")
+    assert answer.verdict.text.startswith("Yes: exports of NdFeB magnets"), answer.verdict.text
+    assert "No. 61" not in answer.verdict.text  # the rules on items abroad are status lines, not the verdict
+    assert "mofcom-2025-61" in [m.id for m in answer.measures]
+
+
+def test_who_applies_is_not_read_as_a_claim_that_a_rule_applies(engine):
+    answer = engine.ask("Who applies for the export licence for our Dy oxide order, us or the Chinese seller?")
+    assert answer.verdict is None or not answer.verdict.text.startswith("Yes."), answer.verdict.text
+    assert "not the foreign buyer" in answer.quotes[0].text, answer.answer
