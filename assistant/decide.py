@@ -70,8 +70,10 @@ class Decision:
     asked_confirmed: bool | None = None
     asked_about: list[Measure] = field(default_factory=list)  # the measures the claim or asked status is about
     changes: list[Change] = field(default_factory=list)
+    of_suspension: bool = False  # the question asks about a suspension itself ("is the pause still on?")
 
 
+SUSPENSION_ASKED = re.compile(r"\b(?:the|this|that|its|their)\s+(?:[\w-]+\s+)?(?:suspension|pause|moratorium|freeze)\b", re.I)
 OVERSEAS = re.compile(r"\b(?:overseas|extraterritorial)\b", re.I)  # a measure on items outside China, in its title
 PARENTHESES = re.compile(r"\([^()]*\)")
 
@@ -110,6 +112,12 @@ def decide(query: Query, register: Register, quoted_documents: list[str]) -> Dec
         decision.primary = _unique(explicit + _binding_besides(decision.primary, explicit, query) + aimed)
     # "our Ningbo supplier ships Dy magnets to Germany": the rules on items abroad (No. 61's) do not decide a shipment
     # that leaves China; they stay as status lines
+    # "is the suspension of the October controls still in effect?": the suspension is what is asked about
+    if SUSPENSION_ASKED.search(query.standalone) and query.intent in {"applicability", "status"}:
+        suspenders = [m for m in decision.primary if any(p.get("by") == m.document_id and p["status"] == "suspended"
+                                                         for o in decision.primary if o is not m for p in o.timeline)]
+        decision.primary = suspenders or decision.primary
+        decision.of_suspension = bool(suspenders)
     weighed = decision.primary  # what the verdict would speak of; their suspending instruments are context either way
     if not explicit and ships_from_china(query.standalone):
         leaving_china = [m for m in decision.primary if not OVERSEAS.search(m.title)]
@@ -340,6 +348,8 @@ def _outcome(decision: Decision, query: Query) -> None:
     else:
         decision.outcome = "mixed"
     text = query.claim or query.question
+    if decision.of_suspension:  # "is the pause still in effect?": "pause" names what is asked about, not a status
+        text = SUSPENSION_ASKED.sub(" ", text)
     decision.asked = asked_status(text)
     if query.claim and NOT_REQUIRED.search(query.claim):  # "...need no licence any more, right?"
         decision.asked = "not_required"

@@ -251,3 +251,9 @@ def test_who_applies_is_not_read_as_a_claim_that_a_rule_applies(engine):
     answer = engine.ask("Who applies for the export licence for our Dy oxide order, us or the Chinese seller?")
     assert answer.verdict is None or not answer.verdict.text.startswith("Yes."), answer.verdict.text
     assert "not the foreign buyer" in answer.quotes[0].text, answer.answer
+
+
+def test_asked_whether_a_suspension_still_runs_the_verdict_speaks_of_the_suspension(engine):
+    running = engine.ask("Is the pause on the October 2025 rare-earth rules still in effect?", as_of="2026-05-01")
+    assert running.verdict.text.startswith("Yes."), running.verdict.text
+    assert running.verdict.instruments == ["mofcom-gac-2025-70"]
