@@ -27,8 +27,9 @@ ASKED_STATUS = {
     "suspended": re.compile(r"\b(suspend\w*|paused?|on hold|frozen|halted)\b", re.I),
     "lifted": re.compile(r"\b(lifted|removed|scrapped|cancell?ed|revoked|ended|dropped|rolled back|repealed)\b", re.I),
     # "does it apply?", not "who applies for the licence?" or "we applied to MOFCOM"
-    "in_force": re.compile(r"\b(in force|in effect|(?<!who )(?<!we )(?<!they )appl(?:y|ies|ied)\b(?!\s+for\b)(?!\s+to\s+(?:mofcom|the ministry|the commerce))|effective|valid|took effect|take effect|enforced|active|"
-                           r"kick(?:s|ed)? in|came into (?:force|effect)|in place)\b", re.I),
+    "in_force": re.compile(r"\b(in force|in effect|(?<!who )(?<!we )(?<!they )appl(?:y|ies|ied)\b(?!\s+for\b)"
+                           r"(?!\s+to\s+(?:mofcom|the ministry|the commerce))|effective|valid|took effect|take effect|"
+                           r"enforced|active|kick(?:s|ed)? in|came into (?:force|effect)|in place)\b", re.I),
 }
 IN_FORCE_LIKE = {"in_force"}
 # A question or claim about the past of a measure ("did it ever take effect?", "it kicked in on 1 December"), not its now.
@@ -110,18 +111,10 @@ def decide(query: Query, register: Register, quoted_documents: list[str]) -> Dec
     explicit = [m for m in decision.primary if m.id in query.instruments and (not about or about & set(m.elements))]
     if explicit and query.intent in {"applicability", "status"}:
         decision.primary = _unique(explicit + _binding_besides(decision.primary, explicit, query) + aimed)
-    # "our Ningbo supplier ships Dy magnets to Germany": the rules on items abroad (No. 61's) do not decide a shipment
-    # that leaves China; they stay as status lines
-    # "is the suspension of the October controls still in effect?": the suspension is what is asked about
-    if SUSPENSION_ASKED.search(query.standalone) and query.intent in {"applicability", "status"}:
-        suspenders = [m for m in decision.primary if any(p.get("by") == m.document_id and p["status"] == "suspended"
-                                                         for o in decision.primary if o is not m for p in o.timeline)]
-        decision.primary = suspenders or decision.primary
-        decision.of_suspension = bool(suspenders)
+    _narrow_to_suspension(decision, query)
     weighed = decision.primary  # what the verdict would speak of; their suspending instruments are context either way
-    if not explicit and ships_from_china(query.standalone):
-        leaving_china = [m for m in decision.primary if not OVERSEAS.search(m.title)]
-        decision.primary = leaving_china or decision.primary
+    if not explicit:
+        decision.primary = _leaving_china(decision.primary, query)
     found = _unique(decision.primary + _suspending_primary(weighed, query, register) + with_destinations
                     + _suspended_by_named(query, register) + _suspenders(query, register))
     if not found and not items and query.intent in {"applicability", "status", "coverage"}:
@@ -141,6 +134,26 @@ def decide(query: Query, register: Register, quoted_documents: list[str]) -> Dec
             decision.changes = [c for c in decision.changes if about & set(c.measure.elements)]
     _outcome(decision, query)
     return decision
+
+
+def _narrow_to_suspension(decision: Decision, query: Query) -> None:
+    """ "Is the suspension of the October controls still in effect?": the suspending instrument is what is asked about,
+    not the measures it suspends."""
+    if not SUSPENSION_ASKED.search(query.standalone) or query.intent not in {"applicability", "status"}:
+        return
+    primary = decision.primary
+    suspenders = [m for m in primary if any(p.get("by") == m.document_id and p["status"] == "suspended"
+                                            for other in primary if other is not m for p in other.timeline)]  # fmt: skip
+    decision.primary = suspenders or primary
+    decision.of_suspension = bool(suspenders)
+
+
+def _leaving_china(primary: list[Measure], query: Query) -> list[Measure]:
+    """ "Our Ningbo supplier ships Dy magnets to Germany": the rules on items abroad (No. 61's) do not decide a shipment
+    that leaves China; they stay as status lines."""
+    if not ships_from_china(query.standalone):
+        return primary
+    return [m for m in primary if not OVERSEAS.search(m.title)] or primary
 
 
 def _with_wholes(measures: list[Measure], register: Register) -> list[Measure]:
