@@ -53,6 +53,7 @@ class Composer:
         self.short = {doc_id: title.split(":")[0] for doc_id, title in index.titles.items()}
         self._lists_checked: list[str] = []
         self._first_day: dict[str, str] | None = None  # document id -> the day its instrument was issued
+        self._buyer_banned = False  # a party look-up found the buyer on a list that bans it (compose_party)
 
     def compose(self, query: Query, decision: Decision, sentences: list[Sentence], leads: list[str] = ()) -> Answer:
         """``leads``: sentences the register chose for the question (a listing's stated grounds), quoted first."""
@@ -135,6 +136,7 @@ class Composer:
                     not_banned = self._not_banned(hit)
                     part = f"Not banned: {part}" + (f" {not_banned[0]}" if not_banned else "")
                     cited += not_banned[1:]
+                self._buyer_banned |= hit.status == "listed" and bool(BAN.search(hit.meaning or ""))
                 parts.append(part)
         outcome = "listed" if any(s.hits for s in screenings) else "not_listed"
         answer.verdict = Verdict(outcome, " ".join(parts), list(dict.fromkeys(cited)), query.as_of)
@@ -195,11 +197,7 @@ class Composer:
         then ``second``'s that are not already there."""
         if second.verdict:
             if first.verdict:
-                then = second.verdict.text
-                if first.verdict.outcome == "listed" and BAN.search(first.verdict.text):  # the listing bars this buyer
-                    then = re.sub(r"^(?:Yes|No)[:.]\s*", "", then)
-                    then = f"For buyers not on that list, {then[:1].lower()}{then[1:]}"
-                first.verdict.text = f"{first.verdict.text} {then}"
+                first.verdict.text = f"{first.verdict.text} {second.verdict.text}"
                 first.verdict.citations = list(dict.fromkeys(first.verdict.citations + second.verdict.citations))
                 first.verdict.instruments = list(dict.fromkeys(first.verdict.instruments + second.verdict.instruments))
             else:
@@ -299,7 +297,7 @@ class Composer:
         if query.intent == "coverage" and not is_yes_no(query.question):
             return None  # "which code covers Dy oxide?" is answered by the quotes, not by a yes or no
         subject = _subject(query, [f for m in primary for f in m.forms])
-        opening = _opening(decision, query, subject)
+        opening = _opening(decision, query, subject, self._buyer_banned)
         bans = [m for m in primary if by_id[m.id].status == "in_force" and (BAN.search(m.title) or BAN.search(self.label(m)))]
         if bans and query.intent == "applicability" and not decision.asked_confirmed:
             opening = "No: such exports are barred or refused in principle." if is_yes_no(query.question) else "Barred."
@@ -526,7 +524,10 @@ def is_yes_no(question: str) -> bool:
     return any(YES_NO.match(p) for p in parts) or not any(WH.match(p) for p in parts)
 
 
-def _opening(decision: Decision, query: Query, subject: str) -> str:
+def _opening(decision: Decision, query: Query, subject: str, buyer_banned: bool = False) -> str:
+    """``buyer_banned``: the answer opened with a listing that bans the buyer, so a licence speaks of other buyers."""
+    if buyer_banned and decision.outcome == "yes" and asks_for_licence(query) and subject:
+        return f"For buyers not on that list, exports of {subject} need a MOFCOM export licence."
     if decision.asked_confirmed is True:
         return "Yes, that is right." if query.claim else "Yes."
     if decision.asked == "not_required" and decision.asked_confirmed is False and subject:

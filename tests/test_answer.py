@@ -126,7 +126,7 @@ def test_a_when_question_is_recognised_wherever_when_stands(question, asks_when)
 
 
 def test_a_code_named_without_its_sub_item_is_answered_by_each_sub_item(engine):
-    answer = engine.ask("Which technologies does export control code 1E902 cover?")
+    answer = engine.ask("What is covered by 1E902?")
     quoted = " ".join(q.text for q in answer.quotes) if answer.quotes else answer.answer
     assert not answer.refused
     assert "1E902.a" in quoted and "1E902.b" in quoted
