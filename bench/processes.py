@@ -13,9 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -24,52 +22,6 @@ import scale  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 LODESTONE = Path(sys.executable).parent / "lodestone"
-
-SERVE = """
-import json, resource, statistics, sys, time
-from pathlib import Path
-t = time.perf_counter()
-from assistant.config import Settings
-from assistant.engine import Engine
-root = Path(sys.argv[1])
-engine = Engine(Settings.load({}, corpus_dir=root / "corpus", index_dir=root / "index", data_dir=root / "data"))
-engine.open()
-opened = time.perf_counter() - t
-questions = [q for q in (Path(sys.argv[2]) / "bench" / "questions.txt").read_text().splitlines() if q.strip()]
-engine.ask(questions[0])
-times = []
-for q in questions * 2:
-    t = time.perf_counter()
-    engine.ask(q)
-    times.append((time.perf_counter() - t) * 1000)
-times.sort()
-print(json.dumps({"start_and_open_s": round(opened, 2), "warm_p50_ms": round(statistics.median(times), 1),
-                  "warm_p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
-                  "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
-"""
-
-
-def _env(root: Path) -> dict:
-    return os.environ | {
-        "LODESTONE_CORPUS_DIR": str(root / "corpus"),
-        "LODESTONE_INDEX_DIR": str(root / "index"),
-        "LODESTONE_DATA_DIR": str(root / "data"),
-        "PYTHONPATH": str(REPO_ROOT),
-    }
-
-
-def _measured(command: list[str], env: dict) -> tuple[float, float, bytes]:
-    """Wall seconds, the child's own peak RSS (MiB, ``ru_maxrss`` from os.wait4) and its stdout."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
-        child = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=out, stderr=err)
-        _, status, usage = os.wait4(child.pid, 0)
-        seconds = time.perf_counter() - started
-        out.seek(0), err.seek(0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise SystemExit(f"{command[1:3]} failed:\n{err.read().decode()[-3000:]}")
-        return seconds, usage.ru_maxrss / 1024, out.read()
-
 
 def prepare(root: Path, size: int) -> None:
     if (root / "index" / "live").exists():
@@ -90,15 +42,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     prepare(args.dir, args.size)
-    env = _env(args.dir)
+    env = scale._env(args.dir)
     figures = {"machine_load": os.getloadavg()[0], "updates": []}
     memo = args.dir / "corpus" / "memo-00010.txt"
     for n in range(args.runs):
         memo.write_text(memo.read_text() + f"\n\nA new paragraph {time.time_ns()} on holmium magnets, order DXF-{n}.\n")
-        seconds, rss, out = _measured([str(LODESTONE), "index", "build"], env)
+        seconds, rss, out, _ = scale.measured([str(LODESTONE), "index", "build"], env)
         figures["updates"].append({"wall_s": round(seconds, 2), "peak_rss_mb": round(rss, 1), "said": out.decode().strip()[-160:]})
-    seconds, rss, out = _measured([sys.executable, "-c", SERVE, str(args.dir), str(REPO_ROOT)], env)
-    figures["serving"] = json.loads(out) | {"wall_s": round(seconds, 2), "peak_rss_mb_wait4": round(rss, 1)}
+    seconds, rss, out, _ = scale.measured([sys.executable, "-c", scale.SERVE, str(args.dir), str(REPO_ROOT)], env)
+    figures["serving"] = json.loads(out.splitlines()[-1]) | {"wall_s": round(seconds, 2), "peak_rss_mb_wait4": round(rss, 1)}
     print(json.dumps(figures, indent=2))
 
 
