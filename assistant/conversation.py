@@ -30,8 +30,21 @@ SUB_ITEM = re.compile(r"^\W*(?:and|what about|how about)?\s*\.([a-z])\W*$", re.I
 CODE_WITH_SUB_ITEM = re.compile(r"\b(\d[A-E]\d{3})\.[a-z]\b", re.I)
 
 
+# "does the partner still need that licence?": a thing pointed back to. It makes a follow-up only of a question that
+# names nothing of its own to look up (no item, code or announcement number).
+REFERS_BACK = re.compile(
+    r"\b(?i:that|those|these|the same)\s+(?!(?:is|was|are|were|the|an?|it|they|we|you|i|our|this|there|has|have|had|will|"
+    r"would|can|could|should|must|may|might|to|of|in|on|for|with|from|and|or)\b)[a-z]{3,}\b"
+)  # a demonstrative before a lower-case noun ("that licence"), not "that the rule..." nor "from that,"
+OWN_SUBJECT = re.compile(r"\bNo\.?\s*\d|\b\d[A-E]\d{3}\b|\b\d{4}\.\d{2}\b", re.I)
+
+
 def is_follow_up(question: str, history: list[Turn]) -> bool:
-    return bool(history) and (len(question.split()) <= 8 or bool(FOLLOW_UP.search(question)))
+    if not history:
+        return False
+    if len(question.split()) <= 8 or FOLLOW_UP.search(question):
+        return True
+    return bool(REFERS_BACK.search(question)) and not (items_in(question) or OWN_SUBJECT.search(question))
 
 
 def standalone(question: str, history: list[Turn]) -> str:

@@ -255,3 +255,13 @@ def test_after_an_instrument_ends_dates_the_answer_the_day_after_and_names_nothi
     assert "mofcom-2025-61#rule-1" in query.instruments and "mofcom-gac-2025-70" not in query.instruments
     later = engine.understand("and once the truce runs out?", as_of="2026-12-01", history=history)
     assert later.as_of == "2026-12-01"  # already after it
+
+
+def test_a_follow_up_that_points_back_is_read_with_its_history(engine):
+    history = [Turn("A partner in Penang makes Tb magnets from Chinese terbium and sells them to the US. "
+                    "Under China's rule on overseas items, do they need a MOFCOM licence?")]  # fmt: skip
+    query = engine.understand("We heard about a pause. Does the partner still need that licence for next month's lots?",
+                              as_of="2025-12-01", history=history)  # fmt: skip
+    assert "mofcom-2025-61" in {i.split("#")[0] for i in query.instruments}
+    own = "Following that, which Japanese firms did China put on its export control list?"
+    assert engine.understand(own, as_of="2026-06-01", history=history).standalone == own
