@@ -48,10 +48,13 @@ SEASON = re.compile(r"\b(spring|summer|autumn|fall|winter)\s+(?:of\s+)?(20\d\d)\
 SEASON_MONTHS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11), "winter": (12, 2)}
 YEAR_PART = re.compile(r"\b(?:the\s+)?(end|start|beginning|middle)\s+of\s+(20\d\d|that year)\b", re.I)
 DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTHS}(?!\s*,?\s*20\d\d)\b", re.I)
+MONTH_DAY = re.compile(rf"\b{_MONTHS}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!\s*,?\s*20\d\d)(?![.,]?\d)", re.I)  # "Nov 7"
+PAST_REACH = 300  # days: a date written without its year is the last one before the as-of date this far back, else the next
 # Words right before a date that make it an event the question talks about, not the day it asks for.
 EVENT_BEFORE = re.compile(
     r"\b(since|from|after|before|until|till|between|through|added|issued|announced|published|imposed|introduced|"
-    r"adopted|signed|released|dated|lifted|expired?|ended|started|began|changed|listed|designated|effective|"
+    r"adopted|signed|released|dated|lifted|expire[sd]?|ends?|ended|ran out|runs? out|lapse[sd]?|resumed|started|began|"
+    r"changed|listed|designated|effective|"
     r"took effect|take effect|came into force|come into force|applied|applies|apply|check|checked|truce|deal|"
     r"meeting|summit|announcement|notice|happen(?:ed|s)?|occurred|went on)\b(?:\W+\w+){0,2}\W*$|\bof\W*$",  # "the notice of 9 October", not "out of China on"
     re.I,
@@ -100,7 +103,21 @@ def _month_span(year: int, month: int) -> tuple[str, str]:
     return f"{year:04d}-{month:02d}-01", f"{year:04d}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}"
 
 
-def _find_dates(text: str) -> list[_Found]:
+def _year_for(month: int, day: int, reference: str) -> int:
+    """ "on 7 Nov" without a year: the last 7 November on or before the as-of date, unless that is more than
+    PAST_REACH days back; then the next one."""
+    ref = dt.date.fromisoformat(reference)
+    day = min(day, 28) if month == 2 else day
+    try:
+        past = dt.date(ref.year, month, day)
+    except ValueError:
+        return ref.year  # "31 April": _real says the date does not exist
+    if past > ref:
+        past = past.replace(year=ref.year - 1)
+    return past.year if (ref - past).days <= PAST_REACH else past.year + 1
+
+
+def _find_dates(text: str, reference: str | None = None) -> list[_Found]:
     found: list[_Found] = []
 
     def add(m: re.Match, first: str, last: str):
@@ -118,8 +135,13 @@ def _find_dates(text: str) -> list[_Found]:
         add(m, day, day)
     for m in DAY_MONTH.finditer(text):  # "between 1 Oct and 1 Dec 2025": the year of the next date that has one
         later = re.search(r"\b(20\d\d)\b", text[m.end() :])
-        if later:
-            day = _real(int(later[1]), _month(m[2]), int(m[1]), m[0])
+        if later or reference:
+            year = int(later[1]) if later else _year_for(_month(m[2]), int(m[1]), reference)
+            day = _real(year, _month(m[2]), int(m[1]), m[0])
+            add(m, day, day)
+    for m in MONTH_DAY.finditer(text):  # "since Nov 7"
+        if reference and (m[1].lower() != "may" or MONTH_LEAD.search(text[: m.start()])):
+            day = _real(_year_for(_month(m[1]), int(m[2]), reference), _month(m[1]), int(m[2]), m[0])
             add(m, day, day)
     for m in MONTH_YEAR.finditer(text):
         add(m, *_month_span(int(m[2]), _month(m[1])))
@@ -195,7 +217,7 @@ def _role(text: str, f: _Found, claim_at: int | None) -> str:
 def read_dates(question: str, reference: str, reference_source: str = "setting") -> Query:
     """The as-of date and the dates a question talks about (a partial Query)."""
     names = [m.span() for m in usual_names(question)]  # "the October 2025 package" names an instrument
-    found = [f for f in _find_dates(question) if not any(a <= f.start and f.end <= b for a, b in names)]
+    found = [f for f in _find_dates(question, reference) if not any(a <= f.start and f.end <= b for a, b in names)]
     claim = CLAIM.search(question)
     claim_at = _claim_start(question, claim) if claim else None
     mentions = []

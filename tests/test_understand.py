@@ -265,3 +265,30 @@ def test_a_follow_up_that_points_back_is_read_with_its_history(engine):
     assert "mofcom-2025-61" in {i.split("#")[0] for i in query.instruments}
     own = "Following that, which Japanese firms did China put on its export control list?"
     assert engine.understand(own, as_of="2026-06-01", history=history).standalone == own
+
+
+@pytest.mark.parametrize(
+    "question, reference, window, about",
+    [
+        ("anything new since Nov 7?", "2026-01-10", ("2025-11-07", "2026-01-10"), None),
+        ("What moved between 1 Oct and 1 Dec?", "2026-04-15", ("2025-10-01", "2025-12-01"), None),
+        ("Our agent says holmium has been licensed since 9 October; true?", "2026-02-01", None, "2025-10-09"),
+        ("what happens to the 0.1% rule on 10 November?", "2026-10-01", None, "2026-11-10"),
+    ],
+)
+def test_a_date_written_without_its_year_is_read_near_the_as_of_date(question, reference, window, about):
+    query = read_dates(question, reference)
+    assert query.window == window and query.as_of == reference
+    if about:
+        assert [m.start for m in query.dates] == [about]
+
+
+def test_a_date_on_which_something_ran_out_is_not_the_as_of_date():
+    query = read_dates("Is Ho oxide licensed now that the pause ran out on 10 Nov 2026?", "2026-12-02")
+    assert query.as_of == "2026-12-02" and [m.role for m in query.dates] == ["about"]
+
+
+def test_changes_since_a_yearless_date_list_the_suspension(engine):
+    answer = engine.ask("Has anything changed for rare-earth exporters between 1 October and today?", as_of="2025-12-01")
+    assert answer.verdict and answer.verdict.outcome == "changes"
+    assert any("No. 70 of 2025" in line.phrase or "No. 70 of 2025" in line.title for line in answer.status_lines)
