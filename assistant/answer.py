@@ -146,7 +146,10 @@ class ExtractiveAnswerer:
 
     def compose(self, question: str, passages: list[Passage], focus: str | None = None, intent: str | None = None) -> Composition:
         """Best sentences for ``question``; words outside ``focus`` (a follow-up's own words) count 0.3."""
-        scored = self._scored(question, passages, focus)
+        # the words of the answer asked for ("application documents") count as a follow-up's borrowed words do: 0.3
+        shape_words = " ".join(answer_type_words(focus or question))
+        scored = self._scored(f"{question} {shape_words}" if shape_words else question, passages,
+                              focus or (question if shape_words else None))  # fmt: skip
         wanted = _answer_type(focus or question) or INTENT_SHAPES.get(intent or "")
         if wanted is not None:
             for s in scored:
@@ -176,12 +179,18 @@ class ExtractiveAnswerer:
         # "where do we file, is there a portal? and where does the certificate go?": each part's best sentence first
         leads: list[Sentence] = []
         for part in question_parts(focus or question):
-            best = max(self._scored(part, passages, None), key=lambda s: s.score, default=None)
+            # "...and which documents should we have ready?": that part's own answer type, best given by a list
+            shape = _answer_type(part)
+            fits = lambda s, shape=shape: s.score + (  # noqa: E731
+                (0.15 + (0.1 if s.list_after is not None else 0.0)) if shape is not None and shape.search(s.text) else 0.0)
+            words = " ".join(answer_type_words(part))
+            best = max(self._scored(f"{part} {words}" if words else part, passages, part), key=fits, default=None)
             if best is not None and best.overlap > 0 and all(best.text != c.text for c in leads):
                 leads.append(next((c for c in chosen if c.text == best.text), best))
         if leads:
-            rest = [c for c in chosen if all(c.text != lead.text for lead in leads)]
-            chosen = leads + rest
+            lists = [lead.list_after for lead in leads if lead.list_after is not None]
+            rest = [c for c in chosen if all(c.text != lead.text for lead in leads + lists)]
+            chosen = [s for lead in leads for s in (lead, lead.list_after) if s is not None] + rest
         return Composition(
             sentences=chosen,
             best_overlap=max((s.overlap for s in scored), default=0.0),
@@ -231,21 +240,25 @@ CODE_WITHOUT_ITEM = re.compile(r"\d[a-z]\d{3}")  # an export control code as ter
 SUB_ITEM = re.compile(r"\d[a-z]\d{3}\.[a-z]")  # "1e902.a"
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-ANSWER_TYPES = [
+ANSWER_TYPES = [  # (what the question asks, the shape of a sentence that answers it, words such passages use)
     (re.compile(r"\bhow long\b|\bhow many days\b", re.I),
-     re.compile(r"\b(?:\d+|one|two|three|four|five|six|seven|ten|twelve|thirty|forty-five)[\s-]+(working\s+)?(days?|weeks?|months?|years?)\b", re.I)),
-    (re.compile(r"\bhow many\b|\bhow much\b|\broughly\b", re.I), re.compile(r"\b\d[\d,.]*\b")),
+     re.compile(r"\b(?:\d+|one|two|three|four|five|six|seven|ten|twelve|thirty|forty-five)[\s-]+(working\s+)?(days?|weeks?|months?|years?)\b", re.I),
+     "time limit period"),
+    (re.compile(r"\bhow many\b|\bhow much\b|\broughly\b", re.I), re.compile(r"\b\d[\d,.]*\b"), ""),
     # "when...", "ok and when exactly...?", "...dates please", "on what day"
     (re.compile(r"(?:^|[.?!;:,]\s*|\b(?:and|so|ok|okay|but|then)\s+)when\b|\bwhat dates?\b|\bsince when\b|\bwhich day\b|"
-                r"\bon what day\b|\bdates?,? please\b|\b(?:give|with|list) (?:me |us )?(?:the )?dates\b", re.I), re.compile(rf"\b\d{{1,2}} ({_MONTHS}) \d{{4}}\b|\b({_MONTHS}) \d{{4}}\b")),
+                r"\bon what day\b|\bdates?,? please\b|\b(?:give|with|list) (?:me |us )?(?:the )?dates\b", re.I), re.compile(rf"\b\d{{1,2}} ({_MONTHS}) \d{{4}}\b|\b({_MONTHS}) \d{{4}}\b"),
+     ""),
     # "who applies, us or the Chinese supplier?": the sentence saying who the applicant is
     (re.compile(r"\bwho (?:\w+ ){0,2}(?:appl(?:y|ies)|files?|submits?|must apply|has to apply|needs? to apply)\b|"
                 r"\b(?:us|we|ourselves) or (?:our|the) (?:\w+ )?(?:supplier|exporter|seller|manufacturer)\b", re.I),
-     re.compile(r"\bexporter\b[^.]*\bappl|\bappl\w*\b[^.]*\b(?:exporter|buyer)\b", re.I)),
+     re.compile(r"\bexporter\b[^.]*\bappl|\bappl\w*\b[^.]*\b(?:exporter|buyer)\b", re.I),
+     "the exporter applies"),
     # "what paperwork should we have ready?", "what do we need to assemble before filing?": the documents an application takes
-    (re.compile(r"\b(?:paperwork|documents|docs|dossier)\b|\bwhat (?:\w+ ){0,4}(?:submit|provid|prepar|assembl|includ|"
-                r"have ready|put together|attach)\w*", re.I),
-     re.compile(r"\b(?:documents?|certificates?|application form|the following)\b", re.I)),
+    (re.compile(r"\b(?:paperwork|documents|docs|dossier)\b|\bwhat (?:\w+ ){0,4}(?:submit|provid|prepar|assembl|includ|gather|"
+                r"collect|compil|have ready|put together|get together|attach)\w*", re.I),
+     re.compile(r"\b(?:documents?|certificates?|application form|the following)\b", re.I),
+     "application documents"),
 ]
 
 
@@ -307,7 +320,18 @@ WHO = re.compile(r"\bwho\b|\bwhich (?:\w+ )?(?:compan\w*|firms?|entities|parties
 
 def _answer_type(question: str):
     """The shape an answer to "how long / how many / when" questions takes, if it asks one."""
-    return next((shape for asks, shape in ANSWER_TYPES if asks.search(question)), None)
+    return next((shape for asks, shape, _ in ANSWER_TYPES if asks.search(question)), None)
+
+
+def answer_type_words(question: str) -> list[str]:
+    """Words the passages answering each part of the question use ("which documents...?": application documents), for
+    the search: the passage with the list of an application's documents shares few words with "what should we have
+    assembled before filing?".
+
+    >>> answer_type_words("What's the normal review time? And which documents should we have ready?")
+    ['application documents']
+    """
+    return [words for asks, _, words in ANSWER_TYPES if words and asks.search(question)]
 
 
 def _similar(a: Sentence, b: Sentence) -> bool:

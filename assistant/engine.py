@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from assistant.answer import ExtractiveAnswerer, Vocabulary, split_sentences, terms
+from assistant.answer import ExtractiveAnswerer, Vocabulary, answer_type_words, split_sentences, terms
 from assistant.audit import AuditLog, Batch, ScreeningService
 from assistant.citations import valid_citations
 from assistant.compose import Composer
@@ -212,7 +212,11 @@ class Engine:
         # the vector search embeds the question as understood (the intent model already did: the vector is cached)
         query.sources = sources_named(query.standalone, state.sources)
         named, first = _named_documents(query, state.index.register, listings + query.sources)
-        passages = state.retriever.retrieve(_search_text(query), k, dense_text=query.standalone, documents=named, first=first)
+        # what an answer of the asked type talks about ("application documents") steers both searches: the passage listing an
+        # application's documents shares few words with "what should we have assembled before filing?"
+        shape = "; ".join(answer_type_words(query.question))
+        dense = f"{query.standalone} ({shape})" if shape else query.standalone
+        passages = state.retriever.retrieve(_search_text(query), k, dense_text=dense, documents=named, first=first)
         self._with_scope_passages(query, passages, state)
         t1 = time.perf_counter()
         answer = self._extractive(query, passages, state)
@@ -550,7 +554,7 @@ def _named_documents(query: Query, register, party_documents: list[str] = ()) ->
 
 def _search_text(query: Query) -> str:
     hint = INTENT_SEARCH.get(query.intent) if query.intent_confidence >= 0.5 else None
-    extra = "; ".join(([hint] if hint else []) + query.party_lists)
+    extra = "; ".join(([hint] if hint else []) + answer_type_words(query.question) + query.party_lists)
     return f"{query.standalone} ({extra})" if extra else query.standalone
 
 

@@ -426,3 +426,11 @@ def test_a_follow_up_that_asks_for_evasion_is_refused(engine):
     assert answer.refused and answer.refusal == "evasion"
     legit = engine.ask("what if that buyer supplies the Canadian navy?", history=history)
     assert not legit.refused
+
+
+def test_each_part_of_a_procedure_question_gets_its_own_kind_of_answer(engine):
+    answer = engine.ask("Our yttrium applications keep stalling for weeks. What should our Chinese supplier gather before "
+                        "it files, and how long is the review normally?", as_of="2025-09-01")  # fmt: skip
+    quoted = " ".join(q.text for q in answer.quotes)
+    assert "end-user and end-use certificate with a Chinese translation" in quoted  # the list of an application's documents
+    assert "45 working days" in quoted
