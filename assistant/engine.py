@@ -388,6 +388,12 @@ class Engine:
             return "advice"
         if query.intent == "out_of_scope" and query.intent_confidence >= (0.6 if anchored else 0.25):
             return "out_of_scope"
+        # "write a limerick about neodymium": out of scope leads (0.54) without being sure, and with evasion (0.30) and advice
+        # the declined intents leave the answerable ones almost nothing. Advice and evasion keep their own thresholds: "the
+        # cheapest above-board way to cover weekly orders" (advice 0.55, evasion 0.40) asks for a kind of licence.
+        declined = {i: query.intent_scores.get(i, 0.0) for i in ("evasion", "advice", "out_of_scope")}
+        if sum(declined.values()) >= DECLINED_TOGETHER and max(declined, key=declined.get) == "out_of_scope":
+            return "out_of_scope"
         quoted = [s.text for s in composition.sentences]
         missing = (missing_period, missing_quantity, missing_amount, missing_parameter, missing_value, missing_enforcement, missing_actor)
         if not quoted or any(figure_missing(query.question, quoted) for figure_missing in missing):
@@ -480,6 +486,9 @@ class Engine:
 # and more look-alikes are refused; at 0.50, 73 of 80 and 1, and the evasions below it are mostly refused on other
 # grounds (refusal precision 0.972, recall 0.946).
 EVASION_FLOOR = 0.50
+# The declined intents' probabilities together at or above this decline a question that out of scope leads. On dev
+# (1,380 questions) 0.7 to 0.9 decline one more request to be declined and no question to be answered.
+DECLINED_TOGETHER = 0.8
 NAMED_DOCUMENTS = 5  # more documents than this named at once rank nothing higher
 # What passages answering an intent talk about; added to the search text (the intent itself is learned).
 INTENT_SEARCH = {

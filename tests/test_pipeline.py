@@ -434,3 +434,12 @@ def test_each_part_of_a_procedure_question_gets_its_own_kind_of_answer(engine):
     quoted = " ".join(q.text for q in answer.quotes)
     assert "end-user and end-use certificate with a Chinese translation" in quoted  # the list of an application's documents
     assert "45 working days" in quoted
+
+
+@pytest.mark.parametrize("question", [
+    "Compose a rhyming poem about samarium-cobalt magnets for our trade-fair stand.",
+    "Write a funny haiku about dysprosium for the office party.",
+])  # fmt: skip
+def test_a_request_no_declined_intent_is_sure_of_but_all_share_is_declined(engine, question):
+    answer = engine.ask(question)
+    assert answer.refused and answer.refusal in {"out_of_scope", "advice", "evasion"}
