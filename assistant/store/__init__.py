@@ -417,10 +417,8 @@ class _BuildVectors:
             return
         source = _existing_collection(self.folders[name], self.settings)
         for batch in range(0, len(ids), 500):
-            got = source.get(ids=ids[batch : batch + 500], include=["embeddings", "documents", "metadatas"])
-            self.store.add(
-                ids=got["ids"], embeddings=got["embeddings"], documents=got["documents"], metadatas=got["metadatas"]
-            )
+            got = source.get(ids=ids[batch : batch + 500], include=["embeddings"])
+            self.store.add(ids=got["ids"], embeddings=got["embeddings"])
             self.own.update(got["ids"])
 
     def finish(self, ids: set[str]) -> None:
@@ -481,15 +479,14 @@ def _chunk_row(chunk: Chunk, doc: Document) -> dict:
 
 
 def _embed_and_add(collection, rows: list[dict], embedder) -> None:
-    """Embed rows and add them to a build's collection, through Chroma's own API (no llama-index import)."""
+    """Embed rows and add their vectors to a build's collection, through Chroma's own API (no llama-index import).
+
+    Chroma holds the vectors alone, keyed by chunk id; the chunk store holds each chunk's text and metadata.
+    Given the texts too, Chroma would build a full-text index nothing reads: at 2x10^4 chunks that took 26 s
+    of the 47 s its writes took (bench/README.md)."""
     if not rows:
         return
-    collection.add(
-        ids=[r["id"] for r in rows],
-        embeddings=embedder.embed_texts([r["text"] for r in rows]),
-        documents=[r["text"] for r in rows],
-        metadatas=[{"document_id": r["document_id"], "document": r["document"], "title": r["title"]} for r in rows],
-    )
+    collection.add(ids=[r["id"] for r in rows], embeddings=embedder.embed_texts([r["text"] for r in rows]))
 
 
 def _chroma(build: Path, settings: Settings):
@@ -518,15 +515,6 @@ def _build_collection(build: Path, settings: Settings, expected: int = 0):
     return client.get_or_create_collection(name, metadata=metadata)
 
 
-def _vector_store(build: Path, settings: Settings, collection=None):
-    from llama_index.vector_stores.chroma import ChromaVectorStore
-
-    if collection is None:
-        client, name = _chroma(build, settings)
-        collection = client.get_or_create_collection(name, metadata={"hnsw:space": "cosine"})
-    return ChromaVectorStore(chroma_collection=collection)
-
-
 def _existing_collection(build: Path, settings: Settings):
     """The build's Chroma collection if it exists, else None; never creates anything (readers call it)."""
     if not settings.chroma_url and not (build / "chroma" / "chroma.sqlite3").is_file():
@@ -546,10 +534,8 @@ def _copy_vectors(source: Path, work: Path, settings: Settings):
     if settings.chroma_url:
         old = _existing_collection(source, settings)
         for offset in range(0, old.count(), 500):
-            rows = old.get(include=["embeddings", "documents", "metadatas"], limit=500, offset=offset)
-            store.add(
-                ids=rows["ids"], embeddings=rows["embeddings"], documents=rows["documents"], metadatas=rows["metadatas"]
-            )
+            rows = old.get(include=["embeddings"], limit=500, offset=offset)
+            store.add(ids=rows["ids"], embeddings=rows["embeddings"])
     return store
 
 
@@ -698,11 +684,6 @@ class OpenIndex:
     term_counts: TermCounts | None = None  # saved with the build; None for builds made before it was
     acronym_counts: AcronymCounts | None = None  # the same for acronyms
     layers: list = field(default_factory=list, repr=False)  # (collection, unused, stored vectors) per layer, oldest first
-
-    @property
-    def vector_store(self):
-        """llama-index's ``ChromaVectorStore`` over the collection (imports llama-index, so only when asked for)."""
-        return _vector_store(self.path, None, self.collection)
 
     def nearest(self, vector: list[float], k: int) -> list[tuple[str, float]]:
         """The build's ``k`` chunks nearest to a vector, as (chunk id, distance), nearest first.
