@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.ingest.packing import pack
-from assistant.models import MAX_WORD_PIECES, count_word_pieces, pieces_of
+from assistant.models import MAX_WORD_PIECES, pieces_of
 from assistant.schema import Chunk, Document
 
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.M)
@@ -90,8 +90,8 @@ def _size(text: str) -> int:
 
 
 def _fit(piece: str) -> list[str]:
-    """Split a piece that still exceeds the model's limit (a huge 'sentence')."""
-    if count_word_pieces(piece) <= MAX_WORD_PIECES:
+    """Split a piece that still exceeds the model's limit (a huge 'sentence'), counted with its two special tokens."""
+    if len(pieces_of(piece)) + 2 <= MAX_WORD_PIECES:
         return [piece]
     words = piece.split(" ")
     half = len(words) // 2
