@@ -524,18 +524,29 @@ def is_yes_no(question: str) -> bool:
     return any(YES_NO.match(p) for p in parts) or not any(WH.match(p) for p in parts)
 
 
+def _licence(primary: list[Measure]) -> str:
+    """The licence the measures require, as the sources name it: items on the dual-use list (every rare-earth control,
+    the earlier critical-mineral ones, the technology rules of No. 62) take a dual-use export licence; a technology
+    under the catalogue of technologies restricted from export takes a licence of that regime instead."""
+    return "MOFCOM export licence" if any(TECHNOLOGY_CATALOGUE.search(m.title) for m in primary) else "MOFCOM dual-use export licence"
+
+
+TECHNOLOGY_CATALOGUE = re.compile(r"catalogue of technologies", re.I)
+
+
 def _opening(decision: Decision, query: Query, subject: str, buyer_banned: bool = False) -> str:
     """``buyer_banned``: the answer opened with a listing that bans the buyer, so a licence speaks of other buyers."""
+    licence = _licence(decision.primary)
     if buyer_banned and decision.outcome == "yes" and asks_for_licence(query) and subject:
-        return f"For buyers not on that list, exports of {subject} need a MOFCOM export licence."
+        return f"For buyers not on that list, exports of {subject} need a {licence}."
     if decision.asked_confirmed is True:
         return "Yes, that is right." if query.claim else "Yes."
     if decision.asked == "not_required" and decision.asked_confirmed is False and subject:
-        return f"No, that is not right: exports of {subject} still need a MOFCOM export licence."
+        return f"No, that is not right: exports of {subject} still need a {licence}."
     if decision.asked_confirmed is False:
         return "No, that is not right." if query.claim else "No."
     if decision.outcome == "yes" and asks_for_licence(query) and subject:
-        return f"{'Yes: e' if is_yes_no(query.question) else 'E'}xports of {subject} need a MOFCOM export licence."
+        return f"{'Yes: e' if is_yes_no(query.question) else 'E'}xports of {subject} need a {licence}."
     bans_only = bool(decision.primary) and all(BAN.search(m.title) for m in decision.primary)  # no licence requirement to speak of
     if decision.outcome in {"suspended", "not_yet_in_force"} and query.intent == "applicability" and subject and not bans_only:
         state = "is suspended" if decision.outcome == "suspended" else "is announced but not yet in force"
@@ -572,7 +583,8 @@ def _clause(status: str, names: str, line: StatusLine, plural: bool, note: str |
         return f"{names} had not yet been issued (it dates from {human_date(line.until)})"
     if status == "unknown":
         never_note = f", and {'they' if plural else 'it'} never took effect in that period" if never else ""
-        return f"the status of {names} is unknown: the corpus records {'them' if plural else 'it'} until {human_date(line.since)} and has nothing later{never_note}"
+        return (f"the status of {names} after {human_date(line.since)} is not known: the corpus records {'them' if plural else 'it'} "
+                f"until then and has nothing later{never_note}")
     return f"{names} {verb} {line.phrase}"
 
 

@@ -41,7 +41,7 @@ def test_changes_lists_only_the_window_in_date_order(engine):
         ("Is neodymium oxide on any Chinese control list?", "2026-11-24", "not_listed", ["Not listed", "neodymium"]),
         ("do we need a licence for holmium oxide going to the Netherlands?", "2025-11-20", "suspended", ["suspended"]),
         ("do we need a licence for holmium oxide going to the Netherlands?", "2025-10-20", "not_yet_in_force", ["Not yet"]),
-        ("do we need a licence for holmium oxide going to the Netherlands?", "2026-11-24", "unknown", ["unknown"]),
+        ("do we need a licence for holmium oxide going to the Netherlands?", "2026-11-24", "unknown", ["Unknown", "not known"]),
     ],
 )  # fmt: skip
 def test_an_applicability_question_opens_with_a_cited_verdict(engine, question, as_of, outcome, words):
@@ -54,6 +54,11 @@ def test_an_applicability_question_opens_with_a_cited_verdict(engine, question, 
     assert set(answer.verdict.citations) <= cited
     if outcome != "not_listed":
         assert answer.verdict.citations
+
+
+def test_the_verdict_names_the_licence_as_the_sources_do(engine):
+    answer = engine.ask("Sintered NdFeB magnets with Dy to a motor maker in Germany: licence needed?", as_of="2025-06-01")
+    assert "need a MOFCOM dual-use export licence" in answer.answer.split("\n")[0]
 
 
 def test_a_claim_is_corrected_in_the_first_sentence(engine):
