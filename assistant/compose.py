@@ -122,7 +122,7 @@ class Composer:
         parts, cited = [], []
         for screening in screenings:
             if not screening.hits:
-                parts.append(f"No match for {screening.input!r}. {screening.note}")
+                parts.append(f"No match for {screening.input!r}: {screening.note[:1].lower()}{screening.note[1:]}")
                 continue
             for hit in screening.hits[:2]:
                 n = self.writer.cite_evidence(hit.citation.quote) if hit.citation else None

@@ -232,7 +232,7 @@ class Screener:
         lists = ", ".join(LISTS.get(x, x) for x in self.lists_checked()) or "no lists"
         if outcome == "none":
             return (
-                f"No match on the lists checked ({lists}) as the corpus records them up to {human_date(self.register.corpus_date)}. "
+                f"Not on the lists checked ({lists}) as the corpus records them up to {human_date(self.register.corpus_date)}. "
                 f"The corpus is not a complete official list: check {WHERE_TO_CHECK}."
             )
         if any(h.status == "unknown" for h in hits):
