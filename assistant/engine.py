@@ -314,13 +314,13 @@ class Engine:
         if query.intent not in IN_DOMAIN:  # a decline intent under its threshold: the likeliest answerable one reads it
             read_as_runner_up(query, f"{query.intent} below its threshold", among=IN_DOMAIN)
         # a party the parties register names ("is Subaru banned from...?"): its listing decides, unless asked why
-        about_parties = (query.intent == "party" and query.intent_confidence >= 0.5) or WHO_IS_LISTED.search(query.question) or (
+        about_parties = (query.intent == "party" and query.intent_confidence >= 0.5) or asks_who_is_listed(query.question) or (
             query.parties and query.intent not in {"reasons", "history"})
         quoted_docs = list(dict.fromkeys(s.passage.document_id for s in composition.sentences))
         composer = Composer(state.index, state.retriever, passages, state.uncertainties)
         # "is neodymium on a list?" and "are jet mills on the equipment list?" ask about items; "Subaru buys Gd alloy
         # from us, are they banned?" about both
-        if about_parties and (query.parties or WHO_IS_LISTED.search(query.question) or not _names_items(query)):
+        if about_parties and (query.parties or asks_who_is_listed(query.question) or not _names_items(query)):
             answer = self._party_answer(query, passages, composition, state, composer)
             if answer is not None:
                 if query.parties and query.items.elements:  # the listing first, then what shipping the item needs
@@ -338,7 +338,7 @@ class Engine:
         """ "How does the watch list differ from the export control list?": what being on each list the question
         names means, as the parties register quotes it (the latest listing first)."""
         if (query.intent not in {"definition", "coverage", "changes", "party"} or query.parties or query.items
-                or WHO_IS_LISTED.search(query.question)):  # "is 1C902 on the control list?" asks about an item
+                or asks_who_is_listed(query.question)):  # "is 1C902 on the control list?" asks about an item
             return []
         wanted = [name for name, pattern in LIST_WORDS.items() if pattern.search(query.standalone)]
         register = self.screening().screener.register
@@ -360,9 +360,10 @@ class Engine:
         service = self.screening()
         register = service.screener.register
         names = list(query.parties)  # read once, before retrieval (_named_parties)
-        if not names and not query.items.elements:
+        enumerate_listed = not names and asks_who_is_listed(query.question)  # no name to screen: "which companies..."
+        if not names and not query.items.elements and not enumerate_listed:
             names = candidate_names(query.question)
-        if not names and not query.items.elements and query.intent == "party" and query.intent_confidence >= 0.6:
+        if not names and not query.items.elements and not enumerate_listed and query.intent == "party" and query.intent_confidence >= 0.6:
             known = lambda word: any(state.answerer.vocabulary.df.get(t) for t in terms(word))  # noqa: E731
             names = [name] if (name := lone_name(query.question, known)) else []
         if not names:
@@ -498,11 +499,18 @@ INTENT_SEARCH = {
 }
 # "who was added...", "which companies were listed...": a question the parties register answers by enumeration
 WHO_IS_LISTED = re.compile(
-    r"^\W*(?:and\s+|so\s+)?(who|which\s+(?:\w+\s+){0,3}(?:compan\w+|entit\w+|firms?|parties|organi[sz]ations?|businesses|"
-    r"makers?|groups?))\b.*\b(added|listed|put on|placed on|designated|named|sanctioned|blacklisted|on the)\b"
+    r"^\W*(?:and\s+|so\s+)?(who|which\s+(?:\w+\s+){0,3}(?:compan\w+|cos|entit\w+|firms?|parties|organi[sz]ations?|businesses|"
+    r"makers?|groups?))\b.*\b(add(?:ed)?|list(?:ed)?|put|plac(?:e|ed)|designat\w+|named|sanction\w*|blacklist\w*|target\w*|"
+    r"onto|on (?:the|its|any|china's|beijing's))\b"
     r"|^\W*(?:and\s+|so\s+)?(?:the\s+)?(additions?|designations?|listings?|new entries)\b",
     re.I,
 )
+
+
+def asks_who_is_listed(question: str) -> bool:
+    """Does a sentence of the question ask who is listed? ("We screen counterparties. Which US defence companies did
+    China put on its list?" asks in its second sentence.)"""
+    return any(WHO_IS_LISTED.search(part) for part in re.split(r"(?<=[.?!;])\s+", question))
 # How a source states why a measure was taken (a reasons question's search adds the passages that say so).
 STATED_REASON = re.compile(r"\b(justif\w*|because|in order to|(?:the|its) (?:aim|purpose)|to safeguard|national security and interests|"
                            r"aimed at|meant to|intended to|designed to|"
@@ -529,7 +537,7 @@ def _hit_parties(parties_register, screenings) -> list:
 def _items_not_parties(query: Query) -> None:
     """ "Are jet mills on China's control list?" asks about items: a party question names a party or asks who is
     listed; one that names only items is read by the next likeliest intent."""
-    if query.intent == "party" and not query.parties and _names_items(query) and not WHO_IS_LISTED.search(query.question):
+    if query.intent == "party" and not query.parties and _names_items(query) and not asks_who_is_listed(query.question):
         read_as_runner_up(query, "names items and no party")
 
 

@@ -163,7 +163,7 @@ def test_words_in_brackets_describe_a_numbered_announcement_and_do_not_narrow_it
 def test_a_one_word_company_name_is_screened_not_declined(engine, question):
     answer = engine.ask(question)
     assert not answer.refused, answer.answer
-    assert "No match" in answer.answer
+    assert "No match" in answer.answer and "not on the lists checked" in answer.answer
 
 
 def test_a_civilian_sale_to_japan_is_told_what_the_military_ban_leaves_open(engine):
@@ -258,3 +258,16 @@ def test_asked_whether_a_suspension_still_runs_the_verdict_speaks_of_the_suspens
     running = engine.ask("Is the pause on the October 2025 rare-earth rules still in effect?", as_of="2026-05-01")
     assert running.verdict.text.startswith("Yes."), running.verdict.text
     assert running.verdict.instruments == ["mofcom-gac-2025-70"]
+
+
+@pytest.mark.parametrize("question", [
+    "Our defence-electronics group is screening counterparties after Beijing's October moves. Which US defence "
+    "companies did China place on its Unreliable Entity List?",
+    "Following MOFCOM's October Package, our Vendor Risk team needs a list. Which American companies went onto the "
+    "Unreliable Entity List in October 2025?",
+])  # fmt: skip
+def test_who_was_listed_asked_after_a_preamble_lists_the_parties(engine, question):
+    answer = engine.ask(question)
+    assert not answer.refused, answer.answer
+    assert "No match" not in answer.answer  # no phrase of the preamble screened as a company name
+    assert all(name in answer.answer for name in ("AeroVironment", "BAE Systems", "Teledyne FLIR"))
