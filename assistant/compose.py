@@ -305,6 +305,8 @@ class Composer:
         text = f"{opening} On {day}, {body}."
         # a clause already says it never took effect, unless a claim said it did and is corrected here
         repeated = said_never and decision.asked == "in_force" and not query.claim
+        untouched = self._untouched_by_suspension(query, primary, by_id)  # "It was not suspended by No. 70 ...": says it
+        repeated = repeated or (bool(untouched) and decision.asked == "suspended" and not query.claim)
         if decision.asked and decision.asked_confirmed is False and decision.asked not in {"lifted", "not_required"} and not repeated:
             correction = _not_asked(decision.asked, decision.asked_about or primary, query.as_of, self.label if query.claim else None)
             # a claim is corrected first ("No, that is not right. Rule 1 never took effect. On ..."), a question after
@@ -312,10 +314,21 @@ class Composer:
         if decision.military_only:
             names = phrase_list([self.label(m) for m in decision.military_only])
             text += f" {_sentence_case(names)} {'cover' if len(decision.military_only) > 1 else 'covers'} military users and uses, not civilian ones."
-        text += self._untouched_by_suspension(query, primary, by_id)
+        text += untouched
+        text += self._licence_in_force(query, primary, by_id)
         text += self._claim_date(query, decision, cited)
         return Verdict(decision.outcome, _sentence_case(text), list(dict.fromkeys(cited)), query.as_of,
                        [m.id for m in primary])  # fmt: skip
+
+    def _licence_in_force(self, query: Query, primary: list[Measure], by_id: dict) -> str:
+        """ "Do the April controls still bite?": a status answer says what a list of controlled items in force means
+        for an exporter (an applicability answer opens with it already)."""
+        if query.intent != "status":
+            return ""
+        listed = [m for m in primary if by_id[m.id].status == "in_force" and m.control_codes and not BAN.search(m.title)]
+        if not listed:
+            return ""
+        return f" Under {phrase_list([self.label(m) for m in listed])}, exports of the listed items need a {_licence(listed)}."
 
     def _untouched_by_suspension(self, query: Query, primary: list[Measure], by_id: dict) -> str:
         """ "Since the truce...": a measure in force that the suspension the question names never suspended."""
@@ -510,6 +523,9 @@ STILL = re.compile(r"\b(still|any ?more|remain\w*|continu\w*|survive\w*)\b", re.
 # A measure named by a plural noun ("Gallium and germanium controls (from 1 August 2023)") takes a plural verb.
 PLURAL_NAME = re.compile(r"\b(controls|rules|measures|restrictions|curbs|regulations|provisions)(?:\s*\([^()]*\))?$", re.I)
 BAN = re.compile(r"\b(ban|bans|banned|prohibit\w*|refusal|refuse[sd]?|embargo)\b", re.I)  # in a measure's own title
+# "Still applying, or were they paused as well?", "in force or suspended?": a choice between two answers, not a yes or no
+ALTERNATIVE = re.compile(r"\bor\s+(?:(?:is|are|was|were|has|have|had|did|do|does|will|would)\s+(?:it|they|these|those|this|that)\b|"
+                         r"(?:still\s+)?(?:suspended|paused|lifted|in force|back in force))", re.I)
 WH = re.compile(r"^(?:.*?\s[-–—:]\s*)?\W*(?:\w+[,:]\s+)?(what|which|when|where|why|how|who|whom|whose|list|tell|explain|describe|give|show|"
                 r"diff|difference|compare|comparison|summar\w+|overview|define|meaning)\b", re.I)
 
@@ -519,9 +535,11 @@ def is_yes_no(question: str) -> bool:
 
     >>> is_yes_no("We ship Dy magnets to Germany; licence needed?"), is_yes_no("Which code covers Dy oxide?")
     (True, False)
+    >>> is_yes_no("Is the October package in force, or is it suspended?")
+    False
     """
     parts = [p for p in re.split(r"(?<=[.?!;])\s+|;\s*", question) if p.strip()]
-    return any(YES_NO.match(p) for p in parts) or not any(WH.match(p) for p in parts)
+    return any(YES_NO.match(p) and not ALTERNATIVE.search(p) for p in parts) or not any(WH.match(p) or ALTERNATIVE.search(p) for p in parts)
 
 
 def _licence(primary: list[Measure]) -> str:
@@ -539,11 +557,12 @@ def _opening(decision: Decision, query: Query, subject: str, buyer_banned: bool 
     licence = _licence(decision.primary)
     if buyer_banned and decision.outcome == "yes" and asks_for_licence(query) and subject:
         return f"For buyers not on that list, exports of {subject} need a {licence}."
-    if decision.asked_confirmed is True:
+    answers_yes_no = query.claim or is_yes_no(query.question)  # "in force, or were they paused?" picks no side
+    if decision.asked_confirmed is True and answers_yes_no:
         return "Yes, that is right." if query.claim else "Yes."
     if decision.asked == "not_required" and decision.asked_confirmed is False and subject:
         return f"No, that is not right: exports of {subject} still need a {licence}."
-    if decision.asked_confirmed is False:
+    if decision.asked_confirmed is False and answers_yes_no:
         return "No, that is not right." if query.claim else "No."
     if decision.outcome == "yes" and asks_for_licence(query) and subject:
         return f"{'Yes: e' if is_yes_no(query.question) else 'E'}xports of {subject} need a {licence}."

@@ -271,3 +271,12 @@ def test_who_was_listed_asked_after_a_preamble_lists_the_parties(engine, questio
     assert not answer.refused, answer.answer
     assert "No match" not in answer.answer  # no phrase of the preamble screened as a company name
     assert all(name in answer.answer for name in ("AeroVironment", "BAE Systems", "Teledyne FLIR"))
+
+
+def test_a_status_answer_says_what_a_list_in_force_means_for_exporters_once(engine):
+    answer = engine.ask("Are the April 2025 rare earth controls still applying during the truce, or were they paused as well?",
+                        as_of="2026-03-10")
+    verdict = answer.verdict.text
+    assert verdict.startswith("In force.")  # "still applying, or paused?" is a choice: no bare yes or no picks a side
+    assert "No. 18 of 2025 was not suspended" in verdict and "need a MOFCOM dual-use export licence" in verdict
+    assert verdict.count("not suspended") == 1, verdict
