@@ -387,13 +387,18 @@ class Engine:
             return "evasion"
         if query.intent == "advice" and query.intent_confidence >= (0.6 if anchored else 0.25):
             return "advice"
-        if query.intent == "out_of_scope" and query.intent_confidence >= (0.6 if anchored else 0.25):
+        # "Sc2O3 for SOFC electrolyte to Canada - controlled?": a controlled element shipped abroad is what the corpus is
+        # about, whatever the one unfamiliar word (SOFC, flame retardant) made the classifier think; only a sure reading
+        # declines it ("the US ITAR rules on exporting SmCo magnets from the US to China" names China as destination).
+        ships_item = bool(query.items.elements) and any(d != "China" for d in query.destinations)
+        if query.intent == "out_of_scope" and query.intent_confidence >= (
+                SURE_OUT_OF_SCOPE if ships_item else 0.6 if anchored else 0.25):  # fmt: skip
             return "out_of_scope"
         # "write a limerick about neodymium": out of scope leads (0.54) without being sure, and with evasion (0.30) and advice
         # the declined intents leave the answerable ones almost nothing. Advice and evasion keep their own thresholds: "the
         # cheapest above-board way to cover weekly orders" (advice 0.55, evasion 0.40) asks for a kind of licence.
         declined = {i: query.intent_scores.get(i, 0.0) for i in ("evasion", "advice", "out_of_scope")}
-        if sum(declined.values()) >= DECLINED_TOGETHER and max(declined, key=declined.get) == "out_of_scope":
+        if sum(declined.values()) >= DECLINED_TOGETHER and max(declined, key=declined.get) == "out_of_scope" and not ships_item:
             return "out_of_scope"
         quoted = [s.text for s in composition.sentences]
         missing = (missing_period, missing_quantity, missing_amount, missing_parameter, missing_value, missing_enforcement, missing_actor)
@@ -490,6 +495,9 @@ EVASION_FLOOR = 0.50
 # The declined intents' probabilities together at or above this decline a question that out of scope leads. On dev
 # (1,380 questions) 0.7 to 0.9 decline one more request to be declined and no question to be answered.
 DECLINED_TOGETHER = 0.8
+# Out of scope declines a question that ships a named element abroad only at or above this (on dev, the off-topic ones
+# that name both score 0.95, the legitimate ones 0.65-0.72).
+SURE_OUT_OF_SCOPE = 0.9
 NAMED_DOCUMENTS = 5  # more documents than this named at once rank nothing higher
 # What passages answering an intent talk about; added to the search text (the intent itself is learned).
 INTENT_SEARCH = {

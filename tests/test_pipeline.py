@@ -448,3 +448,14 @@ def test_each_part_of_a_procedure_question_gets_its_own_kind_of_answer(engine):
 def test_a_request_no_declined_intent_is_sure_of_but_all_share_is_declined(engine, question):
     answer = engine.ask(question)
     assert answer.refused and answer.refusal in {"out_of_scope", "advice", "evasion"}
+
+
+@pytest.mark.parametrize("question", [
+    "Al-Sc wire for bicycle frames to Taiwan, controlled?",
+    "antimony trioxide for flame-retardant plastics going to a compounder in Turkey, how does that look right now?",
+])  # fmt: skip
+def test_a_controlled_element_shipped_abroad_is_not_declined_for_its_use(engine, question):
+    """An unfamiliar end use ("bicycle frames", "flame-retardant synergist") must not make a shipment off-topic."""
+    answer = engine.ask(question)
+    assert not answer.refused, answer.answer
+    assert answer.verdict is not None and "licence" in answer.verdict.text
