@@ -258,6 +258,8 @@ def _symbol_named(symbol: str, text: str) -> bool:
             return True
         if symbol != "In" and re.search(rf"(?<![\w-]){symbol}\s+(?:to|for)\s+(?:the\s+)?[A-Z]", text):  # "Ga to US chip fab"
             return True
+        if symbol != "In" and re.search(rf"\b{symbol}-[A-Z][a-z]?\b|\b[A-Z][a-z]?-{symbol}\b", text):  # alloy notation: "Sc-Al", "Al-Sc"
+            return True
         forms = "|".join(FORMS)
         return bool(
             re.search(rf"\b{symbol}(?:-\w+)?\s+(?:{forms})s?\b|\({symbol}\)", text)

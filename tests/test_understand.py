@@ -46,6 +46,8 @@ def test_products_and_forms_become_items():
     assert set(items.elements) >= {"terbium", "dysprosium"}
     assert "magnet" in items.products and "oxide" in items.forms
     assert "technology" in named_items("can we license our separation know-how abroad?").products
+    assert named_items("Al-Sc wire for bicycle frames to Taiwan, controlled?").elements == ["scandium"]  # alloy notation
+    assert set(named_items("Ga-As wafers and Sc-Al sputtering targets").elements) == {"scandium", "gallium"}
 
 
 def test_destinations_are_countries_not_pronouns():
