@@ -526,7 +526,7 @@ BAN = re.compile(r"\b(ban|bans|banned|prohibit\w*|refusal|refuse[sd]?|embargo)\b
 # "Still applying, or were they paused as well?", "in force or suspended?": a choice between two answers, not a yes or no
 ALTERNATIVE = re.compile(r"\bor\s+(?:(?:is|are|was|were|has|have|had|did|do|does|will|would)\s+(?:it|they|these|those|this|that)\b|"
                          r"(?:still\s+)?(?:suspended|paused|lifted|in force|back in force))", re.I)
-WH = re.compile(r"^(?:.*?\s[-–—:]\s*)?\W*(?:\w+[,:]\s+)?(what|which|when|where|why|how|who|whom|whose|list|tell|explain|describe|give|show|"
+WH = re.compile(r"^(?:.*?(?:\s[-–—:]|,)\s*)?\W*(?:\w+[,:]\s+)?(what|which|when|where|why|how|who|whom|whose|list|tell|explain|describe|give|show|"
                 r"diff|difference|compare|comparison|summar\w+|overview|define|meaning)\b", re.I)
 
 
@@ -535,8 +535,8 @@ def is_yes_no(question: str) -> bool:
 
     >>> is_yes_no("We ship Dy magnets to Germany; licence needed?"), is_yes_no("Which code covers Dy oxide?")
     (True, False)
-    >>> is_yes_no("Is the October package in force, or is it suspended?")
-    False
+    >>> is_yes_no("Is the October package in force, or is it suspended?"), is_yes_no("Lu oxide to Korea, how does that look?")
+    (False, False)
     """
     parts = [p for p in re.split(r"(?<=[.?!;])\s+|;\s*", question) if p.strip()]
     return any(YES_NO.match(p) and not ALTERNATIVE.search(p) for p in parts) or not any(WH.match(p) or ALTERNATIVE.search(p) for p in parts)

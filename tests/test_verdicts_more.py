@@ -280,3 +280,15 @@ def test_a_status_answer_says_what_a_list_in_force_means_for_exporters_once(engi
     assert verdict.startswith("In force.")  # "still applying, or paused?" is a choice: no bare yes or no picks a side
     assert "No. 18 of 2025 was not suspended" in verdict and "need a MOFCOM dual-use export licence" in verdict
     assert verdict.count("not suspended") == 1, verdict
+
+
+@pytest.mark.parametrize("question, yes_no", [
+    ("Lutetium oxide to a PET scanner maker in Korea, how does that look now?", False),
+    ("Is the October package in force today, or has it been suspended?", False),
+    ("If we ship Tb oxide to Japan, do we need a licence?", True),
+    ("Terbium to Japan: licence needed?", True),
+])  # fmt: skip
+def test_only_a_yes_or_no_question_gets_a_bare_yes_or_no(question, yes_no):
+    from assistant.compose import is_yes_no
+
+    assert is_yes_no(question) is yes_no
