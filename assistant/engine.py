@@ -367,7 +367,9 @@ class Engine:
             known = lambda word: any(state.answerer.vocabulary.df.get(t) for t in terms(word))  # noqa: E731
             names = [name] if (name := lone_name(query.question, known)) else []
         if not names:
-            listed = listed_parties(register, query)
+            # no name to screen: the register answers only a question that asks who is listed; "does China have a 50%
+            # rule for subsidiaries of listed end users?" asks about a rule, not for the names
+            listed = listed_parties(register, query) if enumerate_listed else []
             if not listed:
                 return None
             measures = _listing_measures(state.index.register, listed)
@@ -518,7 +520,15 @@ WHO_IS_LISTED = re.compile(
 def asks_who_is_listed(question: str) -> bool:
     """Does a sentence of the question ask who is listed? ("We screen counterparties. Which US defence companies did
     China put on its list?" asks in its second sentence.)"""
-    return any(WHO_IS_LISTED.search(part) for part in re.split(r"(?<=[.?!;])\s+", question))
+    return any(WHO_IS_LISTED.search(part) or LISTED_WHICH.search(part) for part in re.split(r"(?<=[.?!;])\s+", question))
+
+
+# the same asked in other words: "were any Japanese firms on the watch list by January?", "what companies are on it?",
+# or in shorthand with the question word last: "US defence cos added to UEL oct package which"
+LISTED_WHICH = re.compile(r"\b(?:compan\w+|cos|entit\w+|firms?|parties|organi[sz]ations?|businesses)\b.*"
+                          r"\b(?:added|listed|put|placed|designated|sanctioned|blacklisted)\b.*\b(?:which|who|names?)\W*$|"
+                          r"\b(?:any|what)\s+(?:\w+\s+){0,3}(?:compan\w+|cos|entit\w+|firms?|parties|organi[sz]ations?|businesses)\b"
+                          r".*\b(?:on|added|listed|put|placed|designated|sanctioned|blacklisted)\b", re.I)
 # How a source states why a measure was taken (a reasons question's search adds the passages that say so).
 STATED_REASON = re.compile(r"\b(justif\w*|because|in order to|(?:the|its) (?:aim|purpose)|to safeguard|national security and interests|"
                            r"aimed at|meant to|intended to|designed to|"

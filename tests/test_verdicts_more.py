@@ -292,3 +292,15 @@ def test_only_a_yes_or_no_question_gets_a_bare_yes_or_no(question, yes_no):
     from assistant.compose import is_yes_no
 
     assert is_yes_no(question) is yes_no
+
+
+@pytest.mark.parametrize("question", [
+    "Our Malaysian affiliate is 70% owned by a group that China put on its export control list. Under the US approach "
+    "anything 50%-owned counts as listed. Does China have a similar ownership rule for subsidiaries of listed end users?",
+    "A parent company of ours was placed on the Unreliable Entity List. Are its majority-owned subsidiaries automatically "
+    "covered under Chinese rules?",
+])  # fmt: skip
+def test_a_question_about_a_rule_for_listed_parties_does_not_get_the_list_of_names(engine, question):
+    answer = engine.ask(question)
+    assert not answer.refused, answer.answer
+    assert "the corpus names" not in answer.answer, answer.answer[:300]
