@@ -542,14 +542,15 @@ def is_yes_no(question: str) -> bool:
     return any(YES_NO.match(p) and not ALTERNATIVE.search(p) for p in parts) or not any(WH.match(p) or ALTERNATIVE.search(p) for p in parts)
 
 
+TECHNOLOGY_CATALOGUE = re.compile(r"\bcatalogue of technologies\b", re.I)
+
+
 def _licence(primary: list[Measure]) -> str:
     """The licence the measures require, as the sources name it: items on the dual-use list (every rare-earth control,
     the earlier critical-mineral ones, the technology rules of No. 62) take a dual-use export licence; a technology
-    under the catalogue of technologies restricted from export takes a licence of that regime instead."""
-    return "MOFCOM export licence" if any(TECHNOLOGY_CATALOGUE.search(m.title) for m in primary) else "MOFCOM dual-use export licence"
-
-
-TECHNOLOGY_CATALOGUE = re.compile(r"catalogue of technologies", re.I)
+    under the catalogue of technologies restricted from export alone takes a licence of that regime instead."""
+    only_catalogue = bool(primary) and all(TECHNOLOGY_CATALOGUE.search(m.title) for m in primary)
+    return "MOFCOM export licence" if only_catalogue else "MOFCOM dual-use export licence"
 
 
 def _opening(decision: Decision, query: Query, subject: str, buyer_banned: bool = False) -> str:

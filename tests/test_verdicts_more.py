@@ -304,3 +304,16 @@ def test_a_question_about_a_rule_for_listed_parties_does_not_get_the_list_of_nam
     answer = engine.ask(question)
     assert not answer.refused, answer.answer
     assert "the corpus names" not in answer.answer, answer.answer[:300]
+
+
+def test_the_licence_named_is_the_dual_use_one_unless_only_the_technology_catalogue_applies():
+    from assistant.compose import _licence
+    from assistant.register import Measure
+
+    def measure(title):
+        return Measure(id=title, title=title, document_id=title, timeline=[{"from": "2023-12-21", "status": "in_force"}])
+
+    catalogue = measure("Catalogue of Technologies Prohibited or Restricted from Export (2023 revision)")
+    no_62 = measure("MOFCOM Announcement No. 62 of 2025: export controls on rare-earth technologies")
+    assert _licence([catalogue]) == "MOFCOM export licence"
+    assert _licence([catalogue, no_62]) == _licence([no_62]) == "MOFCOM dual-use export licence"
