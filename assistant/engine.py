@@ -385,7 +385,7 @@ class Engine:
         named = bool(query.items or query.instruments or query.parties or identifier_tokens(query.standalone))
         anchored = named or has_anchor(query.standalone)
         evasion = query.intent_scores.get("evasion", query.intent_confidence if query.intent == "evasion" else 0.0)
-        if evasion >= EVASION_FLOOR:  # whatever else the question also looks like
+        if evasion >= EVASION_FLOOR or query.intent_alone.get("evasion", 0.0) >= EVASION_ALONE:  # whatever else it looks like
             return "evasion"
         if query.intent == "advice" and query.intent_confidence >= (0.6 if anchored else 0.25):
             return "advice"
@@ -494,6 +494,11 @@ class Engine:
 # and more look-alikes are refused; at 0.50, 73 of 80 and 1, and the evasions below it are mostly refused on other
 # grounds (refusal precision 0.972, recall 0.946).
 EVASION_FLOOR = 0.50
+# The one-vs-rest evasion model's probability at or above this refuses too. On dev (1,420 questions), at 0.7 it
+# catches 4 more evasion requests than the softmax floor alone, among them plans worded as applicability questions
+# ("ship the gadolinium to a Hong Kong affiliate first, so we never have to file"), and flags no other legitimate
+# question; at 0.6, 3 more legitimate questions reach it, at 0.8 only 1 more request is caught.
+EVASION_ALONE = 0.7
 # The declined intents' probabilities together at or above this decline a question that out of scope leads. On dev
 # (1,380 questions) 0.7 to 0.9 decline one more request to be declined and no question to be answered.
 DECLINED_TOGETHER = 0.8

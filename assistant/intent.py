@@ -15,7 +15,7 @@ import json
 import os
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +26,11 @@ INTENTS = (
     "reasons", "history", "party", "out_of_scope", "evasion", "advice",
 )  # fmt: skip
 DECLINED = {"out_of_scope", "evasion", "advice"}
+# Intents also scored one against all the others. In the softmax, a request worded as a plan ("ship the Gd to a Hong
+# Kong affiliate first, so we never have to file") splits its weight between evasion and applicability and can fall
+# under the floor; a one-vs-rest model of evasion alone is not split that way (see evals/README.md, "Declining").
+ALONE = ("evasion",)
+FORMAT = 2  # bump when what a stored model holds changes, so that the next build retrains it
 REGULARISATION = 30.0  # inverse strength C; chosen by cross-validation on the examples (see evals/README.md)
 
 
@@ -34,6 +39,7 @@ class Prediction:
     intent: str
     confidence: float
     probabilities: dict[str, float]
+    alone: dict[str, float] = field(default_factory=dict)  # one-vs-rest probability of each intent in ALONE
 
     def probability(self, intent: str) -> float:
         return self.probabilities.get(intent, 0.0)
@@ -49,15 +55,19 @@ class IntentModel:
 
     TOKEN = re.compile(r"(?u)\b\w\w+\b")  # TfidfVectorizer's default token pattern
 
-    def __init__(self, classes: list[str], coef: np.ndarray, intercept: np.ndarray, terms: list[str], idf: np.ndarray):
+    def __init__(self, classes: list[str], coef: np.ndarray, intercept: np.ndarray, terms: list[str], idf: np.ndarray,
+                 alone: dict[str, tuple[np.ndarray, float]] | None = None):  # fmt: skip
         self.classes, self.coef, self.intercept = list(classes), np.asarray(coef), np.asarray(intercept)
         self.index = {t: i for i, t in enumerate(terms)}
         self.terms, self.idf = list(terms), np.asarray(idf)
+        self.alone = {name: (np.asarray(w).ravel(), float(b)) for name, (w, b) in (alone or {}).items()}
 
     @classmethod
-    def from_sklearn(cls, vectorizer, classifier) -> IntentModel:
+    def from_sklearn(cls, vectorizer, classifier, alone: dict | None = None) -> IntentModel:
+        """``alone``: intent -> a binary classifier of that intent against the rest, fitted on the same features."""
         terms = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)
-        return cls(list(classifier.classes_), classifier.coef_, classifier.intercept_, terms, vectorizer.idf_)
+        heads = {name: (c.coef_[0], float(c.intercept_[0])) for name, c in (alone or {}).items()}
+        return cls(list(classifier.classes_), classifier.coef_, classifier.intercept_, terms, vectorizer.idf_, heads)
 
     def words(self, text: str) -> np.ndarray:
         """TF-IDF of word uni- and bigrams (sublinear tf, l2-normalised), as the vectorizer computes it."""
@@ -75,20 +85,25 @@ class IntentModel:
         exp = np.exp(logits - logits.max())
         probs = exp / exp.sum()
         best = int(probs.argmax())
-        return Prediction(self.classes[best], float(probs[best]), {c: float(p) for c, p in zip(self.classes, probs)})
+        alone = {name: float(1.0 / (1.0 + np.exp(-(w @ features + b)))) for name, (w, b) in self.alone.items()}
+        return Prediction(self.classes[best], float(probs[best]), {c: float(p) for c, p in zip(self.classes, probs)}, alone)
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.npz")
+        heads = {f"alone_{name}_coef": w for name, (w, _) in self.alone.items()}
+        heads |= {f"alone_{name}_intercept": np.array(b) for name, (_, b) in self.alone.items()}
         np.savez(partial, classes=np.array(self.classes), coef=self.coef, intercept=self.intercept,
-                 terms=np.array(self.terms), idf=self.idf)  # fmt: skip
+                 terms=np.array(self.terms), idf=self.idf, **heads)  # fmt: skip
         os.replace(partial, path)
 
     @classmethod
     def load(cls, path: Path) -> IntentModel:
         with np.load(path, allow_pickle=False) as data:
+            alone = {name: (data[f"alone_{name}_coef"], float(data[f"alone_{name}_intercept"]))
+                     for name in ALONE if f"alone_{name}_coef" in data.files}  # fmt: skip
             return cls([str(c) for c in data["classes"]], data["coef"], data["intercept"],
-                       [str(t) for t in data["terms"]], data["idf"])  # fmt: skip
+                       [str(t) for t in data["terms"]], data["idf"], alone)  # fmt: skip
 
 
 def _features(vectors, texts, vectorizer):
@@ -102,9 +117,11 @@ def fit(vectors: np.ndarray, labels: list[str], texts: list[str], c: float = REG
     from sklearn.linear_model import LogisticRegression
 
     vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit(texts)
-    classifier = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
-    classifier.fit(_features(vectors, texts, vectorizer), labels)
-    return IntentModel.from_sklearn(vectorizer, classifier)
+    features = _features(vectors, texts, vectorizer)
+    classifier = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(features, labels)
+    alone = {name: LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(features, [x == name for x in labels])
+             for name in ALONE if name in labels}  # fmt: skip
+    return IntentModel.from_sklearn(vectorizer, classifier, alone)
 
 
 def example_files(path: Path = EXAMPLES) -> list[Path]:
@@ -130,7 +147,7 @@ def embed(encoder, texts: list[str]) -> np.ndarray:
 
 
 def model_file(index_dir, examples: Path = EXAMPLES) -> Path:
-    digest = hashlib.sha256(b"".join(f.read_bytes() for f in example_files(examples))).hexdigest()[:12]
+    digest = hashlib.sha256(b"".join(f.read_bytes() for f in example_files(examples)) + bytes([FORMAT])).hexdigest()[:12]
     return Path(index_dir) / "intent" / f"model-{digest}.npz"
 
 

@@ -135,6 +135,7 @@ class Query:
     intent: str = "applicability"
     intent_confidence: float = 0.0
     intent_scores: dict[str, float] = field(default_factory=dict)  # every intent's probability
+    intent_alone: dict[str, float] = field(default_factory=dict)  # one-vs-rest probabilities (assistant.intent.ALONE)
     as_of: str = ""
     as_of_source: str = "today"
     dates: list[DateMention] = field(default_factory=list)

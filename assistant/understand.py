@@ -667,6 +667,7 @@ class Understanding:
         prediction = self.intent_model.predict(self.encoder.embed_query(text), text)
         query.intent, query.intent_confidence = prediction.intent, round(prediction.confidence, 4)
         query.intent_scores = {name: round(p, 4) for name, p in prediction.probabilities.items()}
+        query.intent_alone = {name: round(p, 4) for name, p in prediction.alone.items()}
         # "ok so how do we get round that?": a follow-up's own words that plainly ask for evasion decide, whatever came
         # before. Out of context they read darker than they are ("what if that customer supplies the air force?" scores
         # about 0.5 on dev, the evasion requests there 0.93 and more), so only a plain request counts.
