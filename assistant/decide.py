@@ -43,7 +43,6 @@ NOT_REQUIRED = re.compile(
 
 # A claim that something needs a licence ("from 1 December our magnets need a Chinese licence").
 NEEDS_LICENCE = re.compile(r"\b(?:need|needs|needed|require[sd]?|must (?:have|get))\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}licen[cs]e", re.I)
-LICENCE_TALK = re.compile(r"\blicen[cs]|\bpermit\b|" + NOT_REQUIRED.pattern, re.I)  # a question about needing a licence
 
 
 @dataclass
@@ -110,7 +109,7 @@ def decide(query: Query, register: Register, quoted_documents: list[str]) -> Dec
     # a measure aimed at the question's destination and end use ("No. 46 ... and to US military end users?")
     explicit = [m for m in decision.primary if m.id in query.instruments and (not about or about & set(m.elements))]
     if explicit and query.intent in {"applicability", "status"}:
-        decision.primary = _unique(explicit + _binding_besides(decision.primary, explicit, query) + aimed)
+        decision.primary = _unique(explicit + _binding_besides(decision.primary, explicit, query, register) + aimed)
     _narrow_to_suspension(decision, query)
     weighed = decision.primary  # what the verdict would speak of; their suspending instruments are context either way
     if not explicit:
@@ -232,16 +231,20 @@ def _instruments_of(register: Register, documents) -> list[Measure]:
     return [m for m in register.measures.values() if "#" not in m.id and m.document_id in documents]
 
 
-def _binding_besides(candidates: list[Measure], named: list[Measure], query: Query) -> list[Measure]:
-    """ "It was only in the October package, so it's suspended and we can ship freely?": when the question is
-    about needing a licence and the instrument it names does not bind on the date, the measures in force that
-    cover what it names still do; the verdict must not leave them out."""
-    if query.intent != "applicability" or not LICENCE_TALK.search(query.claim or query.standalone):
+def _binding_besides(candidates: list[Measure], named: list[Measure], query: Query, register: Register) -> list[Measure]:
+    """ "It was only in the October package, so it's suspended and we can ship freely?": when the question asks
+    whether something may be exported and the instrument it names does not bind on the date, the measures in force that
+    cover what it names still do; the verdict must not leave them out. What it names is an element, or a technology
+    ("licensing our NdFeB magnet preparation technology abroad" is still under the restricted-technology catalogue
+    while No. 62 of 2025 is suspended)."""
+    if query.intent != "applicability":
         return []
     if any(m.status_on(query.as_of).status == "in_force" for m in named):
         return []
     about = set(query.items.elements)
-    return [m for m in candidates if m not in named and about & set(m.elements) and m.status_on(query.as_of).status == "in_force"]
+    technology = _technology_measures(query, register) if "technology" in query.items.products else []
+    return [m for m in candidates if m not in named and (about & set(m.elements) or m in technology)
+            and m.status_on(query.as_of).status == "in_force"]  # fmt: skip
 
 
 def _product_measures(query: Query, register: Register) -> list[Measure]:

@@ -294,6 +294,13 @@ def test_sending_process_documents_abroad_is_a_technology_question(engine):
     assert "mofcom-most-2023-57-tech-catalogue" in ids and "mofcom-gac-2025-18" not in ids
 
 
+@pytest.mark.parametrize("as_of", ["2026-03-01", "2026-12-02"])  # No. 62 suspended, then its status unknown
+def test_technology_under_a_paused_instrument_is_still_decided_by_the_catalogue_in_force(engine, as_of):
+    answer = engine.ask("Can we transfer our NdFeB magnet manufacturing technology to our subsidiary in Vietnam?", as_of=as_of)
+    assert answer.verdict is not None
+    assert "No. 57 of 2023" in answer.verdict.text and "in force" in answer.verdict.text, answer.verdict.text
+
+
 def test_a_changes_answer_gives_each_changed_measure_its_status_as_data(engine):
     answer = engine.ask("What changed on 7 November 2025?", as_of="2026-03-01")
     statuses = {m.id: m.status for m in answer.measures}
