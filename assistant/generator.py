@@ -426,9 +426,21 @@ class Draft:
                 self.removed.append({"n": None, "reason": f"reply cut short ({failure})", "text": rest})
             notes.append(f"The generator's reply was cut short ({failure}); showing the part that verified.")
         measures = [replace(m, citation=self.renumbering.get(m.citation)) for m in self.answer.measures]
+        verdict = self.answer.verdict
+        if verdict is not None:
+            verdict = replace(verdict, citations=[self.renumbering[n] for n in verdict.citations if n in self.renumbering])
+        lines = [replace(s, citation=self.renumbering.get(s.citation)) for s in self.answer.status_lines]
+        reply = "".join(self.shown)
+        if self.status:  # the first piece starts with the status block
+            reply = reply[len("\n".join(self.status)) :].lstrip("\n")
         return replace(
             self.answer,
             answer="".join(self.shown),
+            reply=reply,
+            verdict=verdict,
+            status_lines=lines,
+            quotes=[],  # the reply takes their place; their numbers were the extractive answer's
+            caveats=[],
             citations=list(self.book.citations),
             measures=measures,
             generator="llm",

@@ -229,6 +229,7 @@ class Answer:
     quotes: list[Quote] = field(default_factory=list)
     caveats: list[Caveat] = field(default_factory=list)
     refusal: str | None = None  # why it was declined: out_of_scope | evasion | advice | unsupported | language
+    reply: str = ""  # a generator's verified sentences, which take the place of the quotes and caveats
 
     def to_json(self) -> dict:
         return {
@@ -253,6 +254,7 @@ class Answer:
             "quotes": [asdict(q) for q in self.quotes],
             "caveats": [asdict(c) for c in self.caveats],
             "refusal": self.refusal,
+            "reply": self.reply,
         }
 
 

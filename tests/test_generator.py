@@ -219,6 +219,32 @@ def test_a_good_cited_reply_passes_through(llm_engine, stand_in, extractive):
     assert "<passage n=1 " in user and "</passage>" in user
 
 
+def test_every_front_end_draws_the_verified_reply_beside_the_status_lines(llm_engine, stand_in, extractive):
+    from io import StringIO
+
+    from rich.console import Console
+
+    from assistant.render.terminal import print_answer
+    from assistant.slack.blocks import answer_blocks
+    from assistant.web.rendering import chat_markdown
+
+    assert extractive.status_lines and extractive.quotes
+    first = real_sentences(extractive, 1)[0]
+    stand_in.script(Reply(f"{first} [1]"))
+
+    answer = llm_engine.ask(QUESTION)
+
+    assert answer.generator == "llm" and normalise(first) in normalise(answer.reply)
+    assert answer.quotes == [] and not answer.reply.startswith(answer.status_lines[0].title)
+    out = StringIO()
+    print_answer(answer, Console(file=out, width=400))
+    slack = json.dumps(answer_blocks(answer))
+    for drawn in (out.getvalue(), chat_markdown(answer), slack):
+        assert normalise(first[:60]) in normalise(drawn), drawn[:300]
+        assert answer.status_lines[0].title[:40] in drawn
+        assert not any(normalise(q.text[:60]) in normalise(drawn) for q in extractive.quotes if q.text not in first)
+
+
 def test_an_invented_marker_is_removed(llm_engine, stand_in, extractive):
     first, second = real_sentences(extractive, 1)[0], real_sentences(extractive, 3)[0]
     stand_in.script(Reply(f"{first} [1][42] {second} [42]"))

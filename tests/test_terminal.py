@@ -52,6 +52,15 @@ def test_text_answers_lose_their_markdown_and_wrap_between_words():
     assert all(set(line.split()) <= words | {"As", "of", "20", "Nov", "2025"} for line in lines), "no word is cut"
 
 
+def test_an_answer_of_quotes_alone_draws_each_quote_once():
+    from assistant.schema import Quote
+
+    answer = Answer("q", "It was suspended. [1]\nIt ends in 2026. [2]", False, as_of="2025-11-20",
+                    quotes=[Quote("It was suspended.", 1), Quote("It ends in 2026.", 2)])
+    text = drawn(answer, sources=False, width=80)
+    assert text.count("It was suspended.") == 1 and text.count("It ends in 2026.") == 1
+
+
 @pytest.fixture
 def env(built_index, monkeypatch, tmp_path):
     monkeypatch.setenv("LODESTONE_INDEX_DIR", str(built_index.index_dir))

@@ -38,13 +38,15 @@ def print_answer(answer: Answer, console: Console) -> None:
         if line.status == "unknown":
             phrase = f"unknown after {human_date(line.since)} (nothing later in the corpus)" if line.since else "unknown"
         console.print(Text.assemble("• ", (line.title, "bold"), ": ", phrase, _markers([line.citation] if line.citation else [])))
+    if answer.reply:
+        console.print(_plain_markdown(answer.reply))
     for quote in answer.quotes:
         later = "(Describes a later period.) " if quote.later else ""
         console.print(Text(f"{later}“{quote.text}”{_markers([quote.citation])}", style="italic"))
     for caveat in answer.caveats:
         console.print(Text(f"Note: {caveat.text}{_markers(caveat.citations)}"))
-    if not (answer.verdict or answer.status_lines):
-        console.print(_plain_markdown(answer.answer))
+    if not (answer.verdict or answer.status_lines or answer.reply or answer.quotes or answer.caveats):
+        console.print(_plain_markdown(answer.answer))  # a refusal, or an answer of text alone
     for note in answer.notes:
         console.print(Text(f"Note: {note}", style="dim"))
 

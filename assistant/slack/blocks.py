@@ -96,7 +96,7 @@ def markers(numbers: list[int] | int | None) -> str:
 
 # -- the typed parts ---------------------------------------------------------------------
 def has_typed_parts(answer: Answer) -> bool:
-    return bool(answer.verdict or answer.status_lines or answer.quotes or answer.caveats)
+    return bool(answer.verdict or answer.status_lines or answer.reply or answer.quotes or answer.caveats)
 
 
 def verdict_mrkdwn(answer: Answer) -> str:
@@ -154,7 +154,8 @@ def typed_blocks(answer: Answer, set_as_of: str | None = None) -> list[dict]:
     understood = understood_as(answer, set_as_of)
     if understood:
         blocks.append(context(understood))
-    for mrkdwn in (status_mrkdwn(answer), quotes_mrkdwn(answer), caveats_mrkdwn(answer)):
+    reply = to_mrkdwn(answer.reply.strip()) if answer.reply else ""
+    for mrkdwn in (status_mrkdwn(answer), reply, quotes_mrkdwn(answer), caveats_mrkdwn(answer)):
         blocks += sections(mrkdwn)
     return blocks
 
@@ -208,6 +209,7 @@ def fallback_text(answer: Answer) -> str:
     if has_typed_parts(answer):
         parts = [answer.verdict.text + markers(answer.verdict.citations)] if answer.verdict else []
         parts += [f"{s.title}: {s.phrase}{markers(s.citation)}" for s in answer.status_lines]
+        parts += [plain(answer.reply)] if answer.reply else []
         parts += [f'"{q.text}"{markers(q.citation)}' for q in answer.quotes[:3]]
         text = "\n".join(parts)
     else:

@@ -107,7 +107,7 @@ def understood_line(answer: Answer, control_as_of: str | None) -> str | None:
 # -- the chat message ----------------------------------------------------------
 def chat_markdown(answer: Answer, control_as_of: str | None = None) -> str:
     """The finished answer as shown in the chat, verdict first when the answer has one."""
-    if answer.verdict or answer.status_lines:
+    if answer.verdict or answer.status_lines or answer.reply or answer.quotes or answer.caveats:
         lines = _typed_parts(answer)
     else:
         lines = [link_markers(answer.answer)]
@@ -127,6 +127,8 @@ def _typed_parts(answer: Answer) -> list[str]:
     rows = status_rows(answer)
     if rows:
         lines.append("\n".join(f"- **{_md(r.title)}**: {_md(r.phrase)}{_cite(r.citation)}" for r in rows))
+    if answer.reply:
+        lines.append(link_markers(answer.reply))
     lines += [f"> {'_(Describes a later period.)_ ' if q.later else ''}{_md(q.text)}{_cite(q.citation)}" for q in answer.quotes]
     lines += [f"_{_md(c.text)}_{''.join(_cite(n) for n in c.citations)}" for c in answer.caveats]
     return lines
