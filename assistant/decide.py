@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from assistant.measures import MAX_MEASURES, _best_of_document, _collapse, _unique
 from assistant.register import RARE_EARTHS, ItemQuery, Measure, Register, Status
 from assistant.schema import Query
-from assistant.understand import end_uses, ships_from_china
+from assistant.understand import end_uses, held_abroad, ships_from_china
 
 # What a question asks the status to be ("were they suspended too?", "is it still in force?").
 ASKED_STATUS = {
@@ -148,8 +148,11 @@ def _narrow_to_suspension(decision: Decision, query: Query) -> None:
 
 
 def _leaving_china(primary: list[Measure], query: Query) -> list[Measure]:
-    """ "Our Ningbo supplier ships Dy magnets to Germany": the rules on items abroad (No. 61's) do not decide a shipment
-    that leaves China; they stay as status lines."""
+    """Where the goods start decides which rules can catch them. "Our Ningbo supplier ships Dy magnets to Germany": the
+    rules on items abroad (No. 61's) do not decide a shipment that leaves China; they stay as status lines. "Can we
+    resell Chinese magnets from our Hamburg stock?": only they can; the controls on exports from China stay as lines."""
+    if held_abroad(query.standalone):
+        return [m for m in primary if OVERSEAS.search(m.title)] or primary
     if not ships_from_china(query.standalone):
         return primary
     return [m for m in primary if not OVERSEAS.search(m.title)] or primary

@@ -491,6 +491,24 @@ def ships_from_china(text: str) -> bool:
     return bool(_FROM_CHINA.search(text)) and not _FROM_ABROAD.search(text)
 
 
+def held_abroad(text: str) -> bool:
+    """Whether the goods a question is about are already outside China and sold on from there, and nothing says they
+    leave China first.
+
+    >>> held_abroad("Can we resell Chinese Tb magnets from our Hamburg stock to Turkey?")
+    True
+    >>> held_abroad("Our Ningbo supplier ships Dy magnets to our Singapore hub, which re-exports them")
+    False
+    >>> held_abroad("Our distributor bought Dy magnets from China last year. May it resell them?")
+    True
+    """
+    leaving = [m for m in _FROM_CHINA.finditer(text) if not _BOUGHT.search(text[max(0, m.start() - 40) : m.start()])]
+    return bool(_FROM_ABROAD.search(text)) and not leaving
+
+
+_BOUGHT = re.compile(r"\b(?:bought|purchased|imported|sourced|got|acquired|ordered)\b(?:\s+[\w-]+){0,4}\s*$", re.I)  # "bought X from China"
+
+
 def end_uses(text: str) -> list[str]:
     return [name for name, pattern in _END_USES.items() if pattern.search(text)]
 

@@ -301,6 +301,14 @@ def test_technology_under_a_paused_instrument_is_still_decided_by_the_catalogue_
     assert "No. 57 of 2023" in answer.verdict.text and "in force" in answer.verdict.text, answer.verdict.text
 
 
+@pytest.mark.parametrize("as_of, outcome", [("2025-10-25", "yes"), ("2026-02-01", "suspended")])
+def test_goods_already_abroad_are_decided_by_the_rules_on_items_abroad(engine, as_of, outcome):
+    answer = engine.ask("Our Rotterdam distributor bought Dy-bearing magnets from China last year. May it re-sell them "
+                        "to a buyer in Brazil?", as_of=as_of)
+    assert answer.verdict is not None and answer.verdict.outcome == outcome, answer.verdict
+    assert "No. 61 of 2025" in answer.verdict.text and "No. 18 of 2025" not in answer.verdict.text
+
+
 def test_a_changes_answer_gives_each_changed_measure_its_status_as_data(engine):
     answer = engine.ask("What changed on 7 November 2025?", as_of="2026-03-01")
     statuses = {m.id: m.status for m in answer.measures}
