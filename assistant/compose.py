@@ -301,6 +301,7 @@ class Composer:
         bans = [m for m in primary if by_id[m.id].status == "in_force" and (BAN.search(m.title) or BAN.search(self.label(m)))]
         if bans and query.intent == "applicability" and not decision.asked_confirmed:
             opening = "No: such exports are barred or refused in principle." if is_yes_no(query.question) else "Barred."
+        opening = _answering_a_ban(opening, query, decision, subject, bool(bans))
         body = "; ".join(clauses)
         text = f"{opening} On {day}, {body}."
         # a clause already says it never took effect, unless a claim said it did and is corrected here
@@ -582,6 +583,27 @@ def _opening(decision: Decision, query: Query, subject: str, buyer_banned: bool 
         "unknown": "Unknown.", "partly": "Partly.", "mixed": "Not at present.",
     }.get(decision.outcome, "")  # fmt: skip
     return word
+
+
+# "Is gallium to the US still banned?", "is that allowed?": a yes or no about a ban or a permission, which a bare
+# "Yes: exports need a licence" would answer the wrong way round.
+ASKS_BANNED = re.compile(r"\b(?:banned|ban|prohibited|forbidden|embargoed|barred|blocked|blacklisted)\b", re.I)
+ASKS_ALLOWED = re.compile(r"\b(?:allowed|permitted|lawful)\b", re.I)
+
+
+def _answering_a_ban(opening: str, query: Query, decision: Decision, subject: str, banned: bool) -> str:
+    """The opening of a verdict on a yes-or-no question about a ban or a permission, in the question's own terms."""
+    if query.intent != "applicability" or decision.asked_confirmed is not None or not is_yes_no(query.question):
+        return opening
+    licence = _licence(decision.primary)
+    if ASKS_BANNED.search(query.question):
+        if banned:
+            return "Yes: such exports are barred or refused in principle."
+        if decision.outcome == "yes" and subject:
+            return f"Not banned: exports of {subject} need a {licence}."
+    elif ASKS_ALLOWED.search(query.question) and decision.outcome == "yes" and subject and not banned:
+        return f"Only with a licence: exports of {subject} need a {licence}."
+    return opening
 
 
 def _clause(status: str, names: str, line: StatusLine, plural: bool, note: str | None = None, never: bool = False,

@@ -43,6 +43,7 @@ NOT_REQUIRED = re.compile(
 
 # A claim that something needs a licence ("from 1 December our magnets need a Chinese licence").
 NEEDS_LICENCE = re.compile(r"\b(?:need|needs|needed|require[sd]?|must (?:have|get))\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}licen[cs]e", re.I)
+LICENCE_TALK = re.compile(r"\blicen[cs]|\bpermit\b|" + NOT_REQUIRED.pattern, re.I)  # a question about needing a licence
 
 
 @dataclass
@@ -240,12 +241,14 @@ def _binding_besides(candidates: list[Measure], named: list[Measure], query: Que
     cover what it names still do; the verdict must not leave them out. What it names is an element, or a technology
     ("licensing our NdFeB magnet preparation technology abroad" is still under the restricted-technology catalogue
     while No. 62 of 2025 is suspended)."""
-    if query.intent != "applicability":
+    technology = _technology_measures(query, register) if "technology" in query.items.products else []
+    # a technology transfer is an export whatever the words ("can we transfer our magnet know-how?"); goods need licence
+    # words, or "does the 0.1% rule bite our Thai plant?" would be decided by the controls on exports from China
+    if query.intent != "applicability" or not (technology or LICENCE_TALK.search(query.claim or query.standalone)):
         return []
     if any(m.status_on(query.as_of).status == "in_force" for m in named):
         return []
     about = set(query.items.elements)
-    technology = _technology_measures(query, register) if "technology" in query.items.products else []
     return [m for m in candidates if m not in named and (about & set(m.elements) or m in technology)
             and m.status_on(query.as_of).status == "in_force"]  # fmt: skip
 

@@ -309,6 +309,19 @@ def test_goods_already_abroad_are_decided_by_the_rules_on_items_abroad(engine, a
     assert "No. 61 of 2025" in answer.verdict.text and "No. 18 of 2025" not in answer.verdict.text
 
 
+@pytest.mark.parametrize(
+    "question, opening",
+    [
+        ("Are germanium shipments to American buyers still prohibited?", "Not banned: exports of germanium"),  # clause 2 paused
+        ("Is selling samarium to a US military end user banned?", "Yes: such exports are barred"),
+        ("Is it permitted to send lutetium oxide to Canada?", "Only with a licence: exports of lutetium"),
+    ],
+)
+def test_a_question_about_a_ban_or_a_permission_is_answered_in_its_own_terms(engine, question, opening):
+    answer = engine.ask(question, as_of="2026-03-01")
+    assert answer.verdict is not None and answer.verdict.text.startswith(opening), answer.verdict.text
+
+
 def test_a_changes_answer_gives_each_changed_measure_its_status_as_data(engine):
     answer = engine.ask("What changed on 7 November 2025?", as_of="2026-03-01")
     statuses = {m.id: m.status for m in answer.measures}
