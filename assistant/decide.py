@@ -74,6 +74,7 @@ class Decision:
     of_suspension: bool = False  # the question asks about a suspension itself ("is the pause still on?")
 
 
+SUSPENDING = re.compile(r"\bsuspension of (?:announcements?|clauses?)\b", re.I)  # the title of an instrument that suspends others (No. 70 and No. 72)
 SUSPENSION_ASKED = re.compile(r"\b(?:the|this|that|its|their)\s+(?:[\w-]+\s+)?(?:suspension|pause|moratorium|freeze)\b", re.I)
 OVERSEAS = re.compile(r"\b(?:overseas|extraterritorial)\b", re.I)  # a measure on items outside China, in its title
 PARENTHESES = re.compile(r"\([^()]*\)")
@@ -378,6 +379,9 @@ def _outcome(decision: Decision, query: Query) -> None:
     # "our forwarder says the 0.1% rule kicked in": the claim is about the instrument it names, not the others beside it
     claimed = [m for m in primary if m.id in query.instruments] if query.claim else []
     decision.asked_about = claimed or primary
+    if decision.asked == "suspended" and not decision.of_suspension:  # "did the Busan deal suspend the April controls?":
+        # whether the April controls were suspended, not the suspending instrument's own status
+        decision.asked_about = [m for m in decision.asked_about if not SUSPENDING.search(m.title)] or decision.asked_about
     if decision.asked == "not_required":
         actual = {decision.statuses[m.id].status for m in primary}
         decision.asked_confirmed = False if "in_force" in actual else (None if actual & {"unknown", "announced"} else True)

@@ -322,6 +322,13 @@ def test_a_question_about_a_ban_or_a_permission_is_answered_in_its_own_terms(eng
     assert answer.verdict is not None and answer.verdict.text.startswith(opening), answer.verdict.text
 
 
+@pytest.mark.parametrize("as_of", ["2026-03-01", "2026-12-02"])  # the pause in force, then its status unknown
+def test_whether_one_instrument_suspended_another_is_answered_for_the_one_suspended(engine, as_of):
+    answer = engine.ask("Did the November 2025 suspension announcement also pause the April 2025 controls?", as_of=as_of)
+    assert answer.verdict is not None and answer.verdict.text.startswith("No."), answer.verdict.text
+    assert "No. 18 of 2025" in answer.verdict.text
+
+
 def test_a_changes_answer_gives_each_changed_measure_its_status_as_data(engine):
     answer = engine.ask("What changed on 7 November 2025?", as_of="2026-03-01")
     statuses = {m.id: m.status for m in answer.measures}
