@@ -54,6 +54,7 @@ class Composer:
         self._lists_checked: list[str] = []
         self._first_day: dict[str, str] | None = None  # document id -> the day its instrument was issued
         self._buyer_banned = False  # a party look-up found the buyer on a list that bans it (compose_party)
+        self._unchanged_cited: list[int] = []  # citations of the measures a changes answer says stayed in force
 
     def compose(self, query: Query, decision: Decision, sentences: list[Sentence], leads: list[str] = ()) -> Answer:
         """``leads``: sentences the register chose for the question (a listing's stated grounds), quoted first."""
@@ -71,6 +72,13 @@ class Composer:
                     known.add(line.measure_id)
                     status = self.index.register.measures[line.measure_id].status_on(query.as_of)
                     answer.measures.append(_measure_status(line, status))
+            # what stayed in force is data and a sentence of the verdict, not a status line: the lines are the changes
+            for m in decision.unchanged:
+                if m.id not in known:
+                    status = m.status_on(query.as_of)
+                    line = self.status_line(m, status)
+                    answer.measures.append(_measure_status(line, status))
+                    self._unchanged_cited += [line.citation] if line.citation else []
         answer.caveats = self.caveats(query, decision, answer.status_lines)
         answer.verdict = self.verdict(query, decision, answer.status_lines, answer.caveats)
         answer.quotes = self.lead_quotes(leads, query.as_of) + self.scope_quotes(query, decision) + self.quotes(query, decision, sentences, answer)
@@ -265,7 +273,12 @@ class Composer:
             n = len(decision.changes)
             span = f"On {human_date(start)}" if start == end else f"Between {human_date(start)} and {human_date(end)}"
             text = f"{span} the corpus records {n} status change{'s' * (n != 1)}, listed below in date order."
-            return Verdict("changes", text, [], query.as_of)  # each change below cites its own evidence
+            if decision.unchanged:
+                names = phrase_list([self.label(m) for m in decision.unchanged])
+                verb = "were" if len(decision.unchanged) > 1 else "was"
+                text += f" {_sentence_case(names)} stayed in force throughout and {verb} not changed."
+            # what stayed is cited to the evidence of its status; each change below cites its own
+            return Verdict("changes", text, list(self._unchanged_cited), query.as_of)
         by_id = {line.measure_id: line for line in lines}
         primary = [m for m in decision.primary if m.id in by_id]
         if decision.outcome == "not_listed" or (decision.unlisted and not primary):

@@ -71,6 +71,7 @@ class Decision:
     asked_confirmed: bool | None = None
     asked_about: list[Measure] = field(default_factory=list)  # the measures the claim or asked status is about
     changes: list[Change] = field(default_factory=list)
+    unchanged: list[Measure] = field(default_factory=list)  # in force through a window of changes, with no change in it
     of_suspension: bool = False  # the question asks about a suspension itself ("is the pause still on?")
 
 
@@ -133,6 +134,8 @@ def decide(query: Query, register: Register, quoted_documents: list[str]) -> Dec
         about = set(query.items.elements)  # "how did holmium's status change since...": its measures' changes
         if about and any(about & set(c.measure.elements) for c in decision.changes):
             decision.changes = [c for c in decision.changes if about & set(c.measure.elements)]
+        if decision.changes:  # what stayed in force through the window is part of what a reader needs to know
+            decision.unchanged = unchanged(register, *query.window, about or set(RARE_EARTHS), decision.changes)
     _outcome(decision, query)
     return decision
 
@@ -312,6 +315,15 @@ def changes(register: Register, start: str, end: str) -> list[Change]:
     whole = {(c.measure.id, c.day, c.status) for c in found}
     found = [c for c in found if "#" not in c.measure.id or (c.measure.document_id, c.day, c.status) not in whole]
     return sorted(found, key=lambda c: (c.day, c.measure.id))
+
+
+def unchanged(register: Register, start: str, end: str, elements: set[str], changed: list[Change]) -> list[Measure]:
+    """Whole instruments on these elements in force from the first day of the window to its last, with no change
+    between: "what changed between 1 Oct and 1 Dec 2025?" also needs "No. 18 of 2025 stayed in force"."""
+    moved = {c.measure.document_id for c in changed}
+    return [m for m in register.measures.values()
+            if "#" not in m.id and m.document_id not in moved and elements & set(m.elements)
+            and m.status_on(start).status == "in_force" and m.status_on(end).status == "in_force"]  # fmt: skip
 
 
 def _next_day(iso: str) -> str:

@@ -329,6 +329,16 @@ def test_whether_one_instrument_suspended_another_is_answered_for_the_one_suspen
     assert "No. 18 of 2025" in answer.verdict.text
 
 
+def test_a_changes_answer_says_what_stayed_in_force_through_the_window(engine):
+    answer = engine.ask("Anything new for rare-earth exporters between 15 September and 20 November 2025?", as_of="2025-12-10")
+    assert answer.verdict.outcome == "changes" and answer.verdict.citations
+    assert "No. 18 of 2025 stayed in force throughout" in answer.verdict.text
+    assert {m.id: m.status for m in answer.measures}.get("mofcom-gac-2025-18") == "in_force"
+    assert all(s.phrase[:1].isdigit() for s in answer.status_lines)  # the lines are the changes alone
+    cited = {c.n: c.document_id for c in answer.citations}
+    assert [cited[n] for n in answer.verdict.citations] == ["mofcom-gac-2025-18"]
+
+
 def test_a_changes_answer_gives_each_changed_measure_its_status_as_data(engine):
     answer = engine.ask("What changed on 7 November 2025?", as_of="2026-03-01")
     statuses = {m.id: m.status for m in answer.measures}
