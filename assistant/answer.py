@@ -370,4 +370,5 @@ def cite(sentence_text: str, passage: Passage, start: int, end: int, n: int) -> 
         passage=passage.rank,
         document_id=passage.document_id,
         issuer=passage.issuer,
+        issued=passage.issued,
     )

@@ -113,6 +113,7 @@ def passage_from_row(chunk_id: str, row: dict, score: float, rank: int, dense: f
         url=row.get("url"),
         published=row.get("published"),
         issuer=row.get("issuer"),
+        issued=row.get("issued"),
         score=score,
         dense=dense,
         rank=rank,

@@ -38,6 +38,12 @@ class Document:
         value = self.meta.get("published") or self.meta.get("issued")
         return str(value) if value else None
 
+    @property
+    def issued(self) -> str | None:
+        """The day the instrument was issued, when the front matter gives it (a digest's ``published`` is its own)."""
+        value = self.meta.get("issued")
+        return str(value) if value else None
+
 
 @dataclass
 class Chunk:
@@ -64,6 +70,7 @@ class Passage:
     url: str | None = None
     published: str | None = None
     issuer: str | None = None
+    issued: str | None = None
     score: float = 0.0
     dense: float = 0.0  # cosine similarity of the dense hit (0 if keyword-only)
     rank: int = 0
@@ -82,6 +89,7 @@ class Citation:
     passage: int  # rank of the passage the quote was taken from
     document_id: str = ""
     issuer: str | None = None
+    issued: str | None = None  # the instrument's issue day; ``published`` is the source's own date
 
 
 @dataclass
@@ -271,6 +279,7 @@ def _citation_json(c: Citation) -> dict:
         "passage": c.passage,
         "document_id": c.document_id,
         "issuer": c.issuer,
+        "issued": c.issued,
     }
 
 

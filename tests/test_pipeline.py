@@ -339,6 +339,13 @@ def test_a_changes_answer_says_what_stayed_in_force_through_the_window(engine):
     assert [cited[n] for n in answer.verdict.citations] == ["mofcom-gac-2025-18"]
 
 
+def test_a_citation_carries_its_instrument_s_issue_day(engine):
+    answer = engine.ask("Which rare earths did the April 2025 controls cover?", as_of="2026-01-10")
+    issued = {c.document_id: c.issued for c in answer.citations}
+    assert issued.get("mofcom-gac-2025-18") == "2025-04-04"
+    assert all(json_citation["issued"] == issued[json_citation["document_id"]] for json_citation in answer.to_json()["citations"])
+
+
 def test_a_changes_answer_gives_each_changed_measure_its_status_as_data(engine):
     answer = engine.ask("What changed on 7 November 2025?", as_of="2026-03-01")
     statuses = {m.id: m.status for m in answer.measures}

@@ -52,6 +52,13 @@ def test_text_answers_lose_their_markdown_and_wrap_between_words():
     assert all(set(line.split()) <= words | {"As", "of", "20", "Nov", "2025"} for line in lines), "no word is cut"
 
 
+def test_a_source_is_dated_by_the_day_its_instrument_was_issued_not_the_digest_s_own_date():
+    citation = Citation(1, "corpus/x.md", "Announcement No. 18 of 2025", "q", 0, 1, "https://www.osencmagnet.com/a",
+                        "2026-11-24", 1, "mofcom-gac-2025-18", "MOFCOM and GAC", issued="2025-04-04")
+    text = " ".join(drawn(Answer("q", "x [1]", False, [citation], as_of="2025-11-20")).split())
+    assert "(MOFCOM and GAC, issued 4 April 2025, osencmagnet.com)" in text and "24 November 2026" not in text
+
+
 def test_an_answer_of_quotes_alone_draws_each_quote_once():
     from assistant.schema import Quote
 

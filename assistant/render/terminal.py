@@ -57,7 +57,8 @@ def print_sources(answer: Answer, console: Console) -> None:
         return
     console.print(Text("Sources", style="bold"))
     for c in answer.citations:
-        where = ", ".join(x for x in (c.issuer, human_date(c.published) if c.published else None, host(c.url) if c.url else None) if x)
+        when = f"issued {human_date(c.issued)}" if c.issued else human_date(c.published) if c.published else None
+        where = ", ".join(x for x in (c.issuer, when, host(c.url) if c.url else None) if x)
         console.print(f"[{c.n}] {escape(c.title)}" + (f" ({escape(where)})" if where else ""), highlight=False)
 
 

@@ -166,7 +166,8 @@ def citation_mrkdwn(citation: Citation) -> str:
     title = escape(shorten(citation.title, TITLE_CHARS))
     url = _safe_url(citation.url)
     linked = f"<{url}|{title.replace('|', '¦')}>" if url else f"*{title}*"
-    details = [escape(x) for x in (citation.issuer, _date(citation.published)) if x]
+    when = f"issued {_date(citation.issued)}" if citation.issued else _date(citation.published)
+    details = [escape(x) for x in (citation.issuer, when) if x]
     if not url and citation.document:
         details.append(f"`{escape(citation.document)}`")
     head = f"*[{citation.n}]* {linked}" + "".join(f" · {d}" for d in details)

@@ -167,10 +167,13 @@ def _target_manifest(documents: list[Document], params: ChunkingParams, vectors:
         vectors=vectors,
         schema_version=SCHEMA_VERSION,
         model=MODEL_NAME,
-        chunking=asdict(params) | {"splitter": "sections+SentenceSplitter+lists", "ingest": ingest_fingerprint()},
+        chunking=asdict(params) | {"splitter": "sections+SentenceSplitter+lists", "ingest": ingest_fingerprint(), "rows": ROWS},
         documents={d.id: {"path": d.path, "sha256": d.sha256, "chunks": []} for d in documents},
         built_at=time.strftime("%Y-%m-%dT%H:%M:%S"),
     )
+
+
+ROWS = 2  # what a chunk's row holds (2: the instrument's issue day); a new value starts the next build from scratch
 
 
 def ingest_fingerprint() -> str:
@@ -474,6 +477,7 @@ def _chunk_row(chunk: Chunk, doc: Document) -> dict:
         "url": doc.url,
         "published": doc.published,
         "issuer": doc.meta.get("issuer") or doc.meta.get("publisher"),
+        "issued": doc.issued,
         "kind": doc.kind,
     }
 
