@@ -159,13 +159,16 @@ def missing_quantity(question: str, quoted: list[str]) -> bool:
     True
     >>> missing_quantity("How many tonnes of magnets went to Germany?", ["Magnet exports were 5,774 tonnes."])
     True
+    >>> missing_quantity("How many licences were approved?", ["The December 2025 general licences were approved."])
+    True
     """
     match = QUANTITY_QUESTION.search(question)
     if not match:
         return False
     named = match.group(1) or match.group(2)
     unit = re.escape(named.lower().rstrip("s")[:6]) if named else r"(?:t\b|tonne|ton\b|tons\b|kg\b)"
-    given = re.compile(rf"\d[\d,.]*\s*(?:[\w-]+\s+){{0,2}}?{unit}", re.I)
+    # a year is no quantity: "the December 2025 general licences" gives no number of licences
+    given = re.compile(rf"(?<![\d.,])(?!(?:19|20)\d\d\b)\d[\d,.]*\s*(?:[\w-]+\s+){{0,2}}?{unit}", re.I)
     from assistant.understand import destinations
 
     elements, places = set(items_in(question).elements), set(destinations(question))
