@@ -394,6 +394,7 @@ class Draft:
         self.reply = ""  # the raw reply so far
         self.start = 0  # where in the reply the next unchecked sentence starts
         self.shown: list[str] = []  # every piece yielded so far
+        self.said: list[str] = []  # the same without the status block: the reply's own verified text
         self.removed: list[dict] = []
         self._gap = ""
         self._thinking_checked = False
@@ -430,13 +431,10 @@ class Draft:
         if verdict is not None:
             verdict = replace(verdict, citations=[self.renumbering[n] for n in verdict.citations if n in self.renumbering])
         lines = [replace(s, citation=self.renumbering.get(s.citation)) for s in self.answer.status_lines]
-        reply = "".join(self.shown)
-        if self.status:  # the first piece starts with the status block
-            reply = reply[len("\n".join(self.status)) :].lstrip("\n")
         return replace(
             self.answer,
             answer="".join(self.shown),
-            reply=reply,
+            reply="".join(self.said),
             verdict=verdict,
             status_lines=lines,
             quotes=[],  # the reply takes their place; their numbers were the extractive answer's
@@ -454,10 +452,9 @@ class Draft:
         if not checked.text:
             self._gap = _stronger(self._gap, gap)
             return []
-        if self.shown:
-            piece = _separator(self._gap) + checked.text
-        else:
-            piece = "\n".join(self.status) + "\n\n" + checked.text if self.status else checked.text
+        said = _separator(self._gap) + checked.text if self.said else checked.text
+        piece = "\n".join(self.status) + "\n\n" + said if self.status and not self.shown else said
+        self.said.append(said)
         self.shown.append(piece)
         self._gap = gap
         return [piece]

@@ -239,6 +239,10 @@ class Answer:
     refusal: str | None = None  # why it was declined: out_of_scope | evasion | advice | unsupported | language
     reply: str = ""  # a generator's verified sentences, which take the place of the quotes and caveats
 
+    def has_typed_parts(self) -> bool:
+        """Whether the renderers draw it from its parts; a refusal or an answer of text alone is drawn from ``answer``."""
+        return bool(self.verdict or self.status_lines or self.reply or self.quotes or self.caveats)
+
     def to_json(self) -> dict:
         return {
             "question": self.question,

@@ -45,7 +45,7 @@ def print_answer(answer: Answer, console: Console) -> None:
         console.print(Text(f"{later}“{quote.text}”{_markers([quote.citation])}", style="italic"))
     for caveat in answer.caveats:
         console.print(Text(f"Note: {caveat.text}{_markers(caveat.citations)}"))
-    if not (answer.verdict or answer.status_lines or answer.reply or answer.quotes or answer.caveats):
+    if not answer.has_typed_parts():
         console.print(_plain_markdown(answer.answer))  # a refusal, or an answer of text alone
     for note in answer.notes:
         console.print(Text(f"Note: {note}", style="dim"))

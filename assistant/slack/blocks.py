@@ -95,10 +95,6 @@ def markers(numbers: list[int] | int | None) -> str:
 
 
 # -- the typed parts ---------------------------------------------------------------------
-def has_typed_parts(answer: Answer) -> bool:
-    return bool(answer.verdict or answer.status_lines or answer.reply or answer.quotes or answer.caveats)
-
-
 def verdict_mrkdwn(answer: Answer) -> str:
     verdict = answer.verdict
     return f"*{escape(verdict.text)}*{markers(verdict.citations)}" if verdict else ""
@@ -193,7 +189,7 @@ def source_sections(citations: list[Citation]) -> list[dict]:
 # -- whole answers -------------------------------------------------------------------------
 def answer_blocks(answer: Answer, set_as_of: str | None = None) -> list[dict]:
     """Every block of an answer, before it is cut into messages."""
-    if has_typed_parts(answer):
+    if answer.has_typed_parts():
         blocks = typed_blocks(answer, set_as_of)
     else:
         blocks = sections(to_mrkdwn(answer.answer.strip()))
@@ -207,7 +203,7 @@ def answer_blocks(answer: Answer, set_as_of: str | None = None) -> list[dict]:
 
 def fallback_text(answer: Answer) -> str:
     """The plain-text version Slack shows in notifications and to screen readers."""
-    if has_typed_parts(answer):
+    if answer.has_typed_parts():
         parts = [answer.verdict.text + markers(answer.verdict.citations)] if answer.verdict else []
         parts += [f"{s.title}: {s.phrase}{markers(s.citation)}" for s in answer.status_lines]
         parts += [plain(answer.reply)] if answer.reply else []

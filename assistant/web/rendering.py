@@ -107,7 +107,7 @@ def understood_line(answer: Answer, control_as_of: str | None) -> str | None:
 # -- the chat message ----------------------------------------------------------
 def chat_markdown(answer: Answer, control_as_of: str | None = None) -> str:
     """The finished answer as shown in the chat, verdict first when the answer has one."""
-    if answer.verdict or answer.status_lines or answer.reply or answer.quotes or answer.caveats:
+    if answer.has_typed_parts():
         lines = _typed_parts(answer)
     else:
         lines = [link_markers(answer.answer)]
