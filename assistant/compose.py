@@ -312,9 +312,7 @@ class Composer:
         subject = _subject(query, [f for m in primary for f in m.forms])
         opening = _opening(decision, query, subject, self._buyer_banned)
         bans = [m for m in primary if by_id[m.id].status == "in_force" and (BAN.search(m.title) or BAN.search(self.label(m)))]
-        if bans and query.intent == "applicability" and not decision.asked_confirmed:
-            opening = "No: such exports are barred or refused in principle." if is_yes_no(query.question) else "Barred."
-        opening = _answering_a_ban(opening, query, decision, subject, bool(bans))
+        opening = _with_bans(opening, query, decision, subject, bool(bans))
         body = "; ".join(clauses)
         text = f"{opening} On {day}, {body}."
         # a clause already says it never took effect, unless a claim said it did and is corrected here
@@ -604,17 +602,23 @@ ASKS_BANNED = re.compile(r"\b(?:banned|ban|prohibited|forbidden|embargoed|barred
 ASKS_ALLOWED = re.compile(r"\b(?:allowed|permitted|lawful)\b", re.I)
 
 
-def _answering_a_ban(opening: str, query: Query, decision: Decision, subject: str, banned: bool) -> str:
-    """The opening of a verdict on a yes-or-no question about a ban or a permission, in the question's own terms."""
-    if query.intent != "applicability" or decision.asked_confirmed is not None or not is_yes_no(query.question):
+def _with_bans(opening: str, query: Query, decision: Decision, subject: str, banned: bool) -> str:
+    """The opening of an applicability verdict when a ban binds (``banned``: one in force among what it speaks of), or
+    when a yes-or-no question asks about a ban or a permission: in the question's own terms."""
+    if query.intent != "applicability" or decision.asked_confirmed:
+        return opening
+    yes_no = is_yes_no(query.question)
+    in_its_terms = yes_no and decision.asked_confirmed is None  # no claim or asked status is being answered instead
+    if banned:
+        if in_its_terms and ASKS_BANNED.search(query.question):
+            return "Yes: such exports are barred or refused in principle."
+        return "No: such exports are barred or refused in principle." if yes_no else "Barred."
+    if not (in_its_terms and decision.outcome == "yes" and subject):
         return opening
     licence = _licence(decision.primary)
     if ASKS_BANNED.search(query.question):
-        if banned:
-            return "Yes: such exports are barred or refused in principle."
-        if decision.outcome == "yes" and subject:
-            return f"Not banned: exports of {subject} need a {licence}."
-    elif ASKS_ALLOWED.search(query.question) and decision.outcome == "yes" and subject and not banned:
+        return f"Not banned: exports of {subject} need a {licence}."
+    if ASKS_ALLOWED.search(query.question):
         return f"Only with a licence: exports of {subject} need a {licence}."
     return opening
 

@@ -75,7 +75,6 @@ class Decision:
     of_suspension: bool = False  # the question asks about a suspension itself ("is the pause still on?")
 
 
-SUSPENDING = re.compile(r"\bsuspension of (?:announcements?|clauses?)\b", re.I)  # the title of an instrument that suspends others (No. 70 and No. 72)
 SUSPENSION_ASKED = re.compile(r"\b(?:the|this|that|its|their)\s+(?:[\w-]+\s+)?(?:suspension|pause|moratorium|freeze)\b", re.I)
 OVERSEAS = re.compile(r"\b(?:overseas|extraterritorial)\b", re.I)  # a measure on items outside China, in its title
 PARENTHESES = re.compile(r"\([^()]*\)")
@@ -136,7 +135,7 @@ def decide(query: Query, register: Register, quoted_documents: list[str]) -> Dec
             decision.changes = [c for c in decision.changes if about & set(c.measure.elements)]
         if decision.changes:  # what stayed in force through the window is part of what a reader needs to know
             decision.unchanged = unchanged(register, *query.window, about or set(RARE_EARTHS), decision.changes)
-    _outcome(decision, query)
+    _outcome(decision, query, register)
     return decision
 
 
@@ -326,6 +325,12 @@ def unchanged(register: Register, start: str, end: str, elements: set[str], chan
             and m.status_on(start).status == "in_force" and m.status_on(end).status == "in_force"]  # fmt: skip
 
 
+def suspenders(register: Register) -> set[str]:
+    """The documents that suspend another document's measures (No. 70 and No. 72 of 2025), from the timelines."""
+    return {p["by"] for m in register.measures.values() for p in m.timeline
+            if p["status"] == "suspended" and p.get("by") and p["by"] != m.document_id}  # fmt: skip
+
+
 def _next_day(iso: str) -> str:
     import datetime as dt
 
@@ -352,7 +357,7 @@ def asks_for_licence(query: Query) -> bool:
     return query.intent == "status" and is_yes_no(query.question) and bool(query.items.elements) and not query.instruments
 
 
-def _outcome(decision: Decision, query: Query) -> None:
+def _outcome(decision: Decision, query: Query, register: Register) -> None:
     primary = [m for m in decision.primary if m.id in decision.statuses]
     # a claim outside those intents gets a verdict only when it states a status or a need for a licence: "our supplier
     # says they need paperwork from us" asks how to apply, not whether a measure is in force
@@ -393,7 +398,8 @@ def _outcome(decision: Decision, query: Query) -> None:
     decision.asked_about = claimed or primary
     if decision.asked == "suspended" and not decision.of_suspension:  # "did the Busan deal suspend the April controls?":
         # whether the April controls were suspended, not the suspending instrument's own status
-        decision.asked_about = [m for m in decision.asked_about if not SUSPENDING.search(m.title)] or decision.asked_about
+        suspending = suspenders(register)
+        decision.asked_about = [m for m in decision.asked_about if m.document_id not in suspending] or decision.asked_about
     if decision.asked == "not_required":
         actual = {decision.statuses[m.id].status for m in primary}
         decision.asked_confirmed = False if "in_force" in actual else (None if actual & {"unknown", "announced"} else True)

@@ -495,9 +495,9 @@ class Engine:
 # grounds (refusal precision 0.972, recall 0.946).
 EVASION_FLOOR = 0.50
 # The one-vs-rest evasion model's probability at or above this refuses too. On dev (1,420 questions), at 0.7 it
-# catches 4 more evasion requests than the softmax floor alone, among them plans worded as applicability questions
-# ("ship the gadolinium to a Hong Kong affiliate first, so we never have to file"), and flags no other legitimate
-# question; at 0.6, 3 more legitimate questions reach it, at 0.8 only 1 more request is caught.
+# catches 4 evasion requests the softmax floor misses, among them plans worded as applicability questions ("ship the
+# gadolinium to a Hong Kong affiliate first, so we never have to file"), and 1 legitimate question; at 0.6, the same 4
+# and 3 legitimate ones; at 0.8, 2 and none.
 EVASION_ALONE = 0.7
 # The declined intents' probabilities together at or above this decline a question that out of scope leads. On dev
 # (1,380 questions) 0.7 to 0.9 decline one more request to be declined and no question to be answered.
