@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import math
 import re
 import weakref
 from dataclasses import dataclass, field
@@ -577,7 +578,7 @@ def described_instrument(text: str, register: Register) -> list[str]:
     for measure_id, words in titles.items():
         used = words & asked
         if sum(1 for w in used if df[w] < GENERIC_TITLE_WORD) >= 2:
-            scores.append((sum(1 / df[w] for w in used), measure_id))
+            scores.append((math.fsum(1 / df[w] for w in used), measure_id))  # exact: the same in any order of the set
     scores.sort(reverse=True)
     if scores and scores[0][0] >= 1.0 and (len(scores) == 1 or scores[0][0] > scores[1][0]):
         return [scores[0][1]]

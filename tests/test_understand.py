@@ -294,3 +294,22 @@ def test_changes_since_a_yearless_date_list_the_suspension(engine):
     answer = engine.ask("Has anything changed for rare-earth exporters between 1 October and today?", as_of="2025-12-01")
     assert answer.verdict and answer.verdict.outcome == "changes"
     assert any("No. 70 of 2025" in line.phrase or "No. 70 of 2025" in line.title for line in answer.status_lines)
+
+
+def test_the_instruments_read_from_a_question_do_not_depend_on_the_hash_seed(built_index):
+    """Title words are a set: their scores summed in its order differed in the last bit, so a tie between two titles
+    was broken one way or the other from one process to the next."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "from assistant.config import Settings\nfrom assistant.engine import Engine\n"
+        "q = Engine(Settings.load({})).understand('Does the 0.1% rule really cover any product with Chinese "
+        "rare-earth content, like the media said?', as_of='2026-11-24')\nprint(q.instruments)"
+    )
+    env = os.environ | {"LODESTONE_INDEX_DIR": str(built_index.index_dir), "LODESTONE_CORPUS_DIR": str(built_index.corpus_dir),
+                        "LODESTONE_DATA_DIR": str(built_index.data_dir)}  # fmt: skip
+    read = {subprocess.run([sys.executable, "-c", script], env=env | {"PYTHONHASHSEED": seed}, capture_output=True,
+                           text=True, check=True).stdout.strip().splitlines()[-1] for seed in ("1", "2", "5")}  # fmt: skip
+    assert read == {"['mofcom-2025-61#rule-1']"}, read
