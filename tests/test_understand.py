@@ -305,7 +305,7 @@ def test_the_instruments_read_from_a_question_do_not_depend_on_the_hash_seed(bui
 
     script = (
         "from assistant.config import Settings\nfrom assistant.engine import Engine\n"
-        "q = Engine(Settings.load({})).understand('Does the 0.1% rule really cover any product with Chinese "
+        "q = Engine(Settings.load()).understand('Does the 0.1% rule really cover any product with Chinese "
         "rare-earth content, like the media said?', as_of='2026-11-24')\nprint(q.instruments)"
     )
     env = os.environ | {"LODESTONE_INDEX_DIR": str(built_index.index_dir), "LODESTONE_CORPUS_DIR": str(built_index.corpus_dir),
